@@ -1,0 +1,47 @@
+# mlops-new: the two commands a newcomer needs, plus developer conveniences.
+#   make project   set everything up, create ./my-ml-project, then run its setup and tests
+#   make test      set everything up and run the whole test suite (what CI runs)
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+NAME ?= my-ml-project
+ARGS ?=
+PYTEST_ARGS ?=
+# Never download interpreters: use the Pythons that are installed.
+export UV_PYTHON_DOWNLOADS ?= never
+
+.PHONY: help bootstrap project test test-fast lint format
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+bootstrap: $(UV) ## Install uv and mlops-new with its dev tools into .venv
+	$(UV) sync --frozen --python $(PYTHON) --compile-bytecode --quiet
+
+project: bootstrap ## Create ./$(NAME) (asks in a terminal), then run its make setup and make test
+	$(VENV)/bin/mlops-new $(NAME) $(ARGS)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(MAKE) -C $(NAME) setup test
+
+test: bootstrap ## Run the whole test suite (both tiers), as CI does
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: bootstrap ## Run the fast tier only (skips installing generated projects)
+	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: bootstrap ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: bootstrap ## Fix style
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

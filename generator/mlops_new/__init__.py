@@ -1,0 +1,8 @@
+"""mlops-new: generate and maintain reproducible machine-learning repositories."""
+
+from mlops_new.create import create
+from mlops_new.errors import UsageError
+
+__version__ = "0.1.0"
+
+__all__ = ["UsageError", "__version__", "create"]

@@ -1,0 +1,277 @@
+"""Create a project: answer the questions, render with copier, move into place, commit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops_new import source as sources
+from mlops_new.errors import UsageError
+from mlops_new.questions import Questionnaire, load
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+#: Called with a short description of each slow step, so a CLI can show progress.
+Progress = Callable[[str], None]
+#: Asks the questions the user did not answer; returns all answers (see prompts.ask).
+Asker = Callable[[Questionnaire, Mapping[str, Any], Path, Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class Result:
+    """What `create` did."""
+
+    path: Path
+    answers: dict[str, Any]
+    #: Post-generation steps that ran ("git init", ...).
+    done: list[str] = field(default_factory=list)
+    #: Steps that did not run, each with the reason.
+    skipped: list[str] = field(default_factory=list)
+    #: With --force: existing files that differ from the template's and were left as they were.
+    kept: list[str] = field(default_factory=list)
+
+
+def check_destination(dest: Path, *, force: bool) -> None:
+    """Refuse a destination that cannot or must not receive a new project.
+
+    Raises:
+        UsageError: the name is unusable, the path is a file, or the folder is not empty.
+    """
+    name = dest.name
+    if not name or name in {".", ".."} or str(dest).strip() == "":
+        raise UsageError(f"'{dest}' does not name a new folder; give a name like 'iris-classifier'")
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} exists and is a file; choose another name")
+    if dest.is_dir() and any(dest.iterdir()) and not force:
+        raise UsageError(
+            f"{dest} exists and is not empty; choose another name, or pass --force to add the "
+            "template's files (existing files are never overwritten)"
+        )
+    if not dest.parent.exists() and not dest.is_absolute() and ".." in dest.parts:
+        raise UsageError(f"{dest.parent} does not exist")
+
+
+def git_identity() -> dict[str, str]:
+    """Author defaults from `git config`, where the user has set them."""
+    found = {}
+    for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
+        try:
+            out = subprocess.run(
+                ["git", "config", "--get", key], capture_output=True, text=True, check=False
+            )
+        except OSError:
+            return {}
+        if out.returncode == 0 and out.stdout.strip():
+            found[answer] = out.stdout.strip()
+    return found
+
+
+def create(
+    dest: Path | str,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    ask: Asker | None = None,
+    force: bool = False,
+    git: bool = True,
+    lock: bool = True,
+    progress: Progress | None = None,
+) -> Result:
+    """Render the template into `dest` and return what was done.
+
+    Nothing is written to `dest` until the whole project has rendered: copier renders into a
+    temporary folder next to it, which is then moved into place.
+
+    Args:
+        dest: the folder to create; its name is the default project name.
+        answers: answers to the template's questions; the rest take their defaults.
+        template: a git URL, clone or bundle of a template (a fork); default: the bundled one.
+        vcs_ref: the tag or commit of `template` to render.
+        ask: prompts for the questions `answers` does not cover (interactive use).
+        force: add the template's files to an existing, non-empty folder.
+        git: run `git init` and make a first commit.
+        lock: run `uv lock`, so the first commit pins every dependency.
+        progress: called with a description of each slow step.
+
+    Raises:
+        UsageError: invalid answers, an unusable destination, or a template copier refuses.
+    """
+    dest = Path(dest).expanduser().absolute()
+    check_destination(dest, force=force)
+    say = progress or (lambda _: None)
+    given = dict(answers or {})
+    result = Result(dest, {})
+    with ExitStack() as stack:
+        if template is None:
+            if vcs_ref:
+                raise UsageError("--vcs-ref needs --template: the bundled template has one version")
+            src = stack.enter_context(sources.bundled())
+            questionnaire = load(Path(src.render_from) / "copier.yml")
+        else:
+            src = sources.resolve(template)
+            say("Reading the template")
+            questionnaire = _remote_questions(src.render_from, vcs_ref, stack)
+        defaults = {**git_identity()}
+        if ask is not None:
+            result.answers = ask(questionnaire, given, dest, defaults)
+        else:
+            result.answers = questionnaire.resolve(given, dest, defaults=defaults)
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".mlops-new-", dir=dest.parent))
+        stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        rendered = staging / dest.name
+        say("Rendering the template")
+        _render(src.render_from, rendered, result.answers, vcs_ref)
+        if src.bundled:
+            _record_source(rendered / ANSWERS_FILE, src.record_src, src.record_commit)
+        merging = dest.is_dir() and any(dest.iterdir())
+        if lock:
+            say("Locking dependencies (uv lock)")
+            _lock(rendered, result)
+        if git and not merging:
+            say("Making the first commit")
+            _git_init(rendered, result)
+        elif git:
+            result.skipped.append("git init and first commit: the folder already had files")
+        if merging:
+            result.kept = _merge(rendered, dest)
+        else:
+            if dest.is_dir():
+                dest.rmdir()  # empty: replace it
+            os.replace(rendered, dest)
+    return result
+
+
+def _remote_questions(src: str, vcs_ref: str | None, stack: ExitStack) -> Questionnaire:
+    """Fetch a git template once, only to read its questions."""
+    from copier import Worker
+
+    try:
+        worker = stack.enter_context(Worker(src_path=src, vcs_ref=vcs_ref, quiet=True))
+        root = Path(worker.template.local_abspath)
+    except Exception as error:  # copier raises bare ValueError, plumbum errors, OSError, ...
+        raise UsageError(f"cannot read template {src}: {_one_line(error)}") from None
+    return load(root / "copier.yml")
+
+
+def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None) -> None:
+    from copier import run_copy
+    from plumbum import ProcessExecutionError
+
+    try:
+        run_copy(
+            src,
+            dst,
+            data=dict(answers),
+            vcs_ref=vcs_ref,
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+            overwrite=True,
+        )
+    except (ValueError, TypeError, OSError, ProcessExecutionError) as error:
+        raise UsageError(f"copier could not render {src}: {_one_line(error)}") from None
+    except Exception as error:
+        from copier.errors import CopierError
+
+        if isinstance(error, CopierError):
+            raise UsageError(f"copier could not render {src}: {_one_line(error)}") from None
+        raise
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _record_source(answers_file: Path, src: str, commit: str) -> None:
+    """Point the answers file at the public template repository and the release tag.
+
+    The bundled copy is rendered from a plain folder, which copier records as-is; plain
+    `copier update` needs the git source and tag of the same template version instead.
+    """
+    import yaml
+
+    lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [ln for ln in lines if not ln.startswith(("_src_path:", "_commit:"))]
+    at = next((i for i, ln in enumerate(kept) if not ln.startswith("#")), len(kept))
+    record = yaml.safe_dump({"_commit": commit, "_src_path": src}, sort_keys=False)
+    answers_file.write_text("".join(kept[:at]) + record + "".join(kept[at:]), encoding="utf-8")
+
+
+def _lock(project: Path, result: Result) -> None:
+    try:
+        from uv import find_uv_bin
+
+        uv = find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        uv = shutil.which("uv")
+    if not uv:
+        result.skipped.append("uv lock: uv is not installed; `make setup` will create uv.lock")
+        return
+    run = subprocess.run([uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True)
+    if run.returncode == 0:
+        result.done.append("uv lock")
+    else:
+        reason = (run.stderr.strip().splitlines() or ["unknown error"])[-1].strip()
+        reason = reason.removeprefix("cause:").strip()
+        result.skipped.append(f"uv lock failed ({reason}); `make setup` will create uv.lock")
+
+
+def _git_init(project: Path, result: Result) -> None:
+    from mlops_new import __version__
+
+    if shutil.which("git") is None:
+        result.skipped.append("git init: git is not installed")
+        return
+    identity = []
+    if "author_name" not in git_identity():
+        identity += ["-c", f"user.name={result.answers.get('author_name', 'mlops-new')}"]
+    if "author_email" not in git_identity():
+        identity += [
+            "-c",
+            f"user.email={result.answers.get('author_email', 'mlops-new@localhost')}",
+        ]
+    steps = [
+        ["git", "init", "--quiet", "--initial-branch=main"],
+        ["git", "add", "--all"],
+        [
+            "git",
+            *identity,
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            f"Initial commit from mlops-new {__version__}",
+        ],
+    ]
+    for step in steps:
+        run = subprocess.run(step, cwd=project, capture_output=True, text=True)
+        if run.returncode != 0:
+            reason = (run.stderr.strip().splitlines() or ["unknown error"])[-1]
+            result.skipped.append(f"{' '.join(step[:2])}: {reason}")
+            return
+    result.done.append("git init and first commit")
+
+
+def _merge(rendered: Path, dest: Path) -> list[str]:
+    """Move the template's files into an existing folder without touching any file there."""
+    kept = []
+    for path in sorted(rendered.rglob("*")):
+        target = dest / path.relative_to(rendered)
+        if path.is_dir() and not path.is_symlink():
+            target.mkdir(exist_ok=True)
+        elif not target.exists() and not target.is_symlink():
+            os.replace(path, target)
+        elif target.is_file() and target.read_bytes() != path.read_bytes():
+            kept.append(str(target.relative_to(dest)))
+    return kept

@@ -1,0 +1,215 @@
+"""The template's questions, read from copier.yml: defaults, validators and conditions."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlops_new.errors import UsageError
+
+_TRUE = {"y", "yes", "true", "on", "1"}
+_FALSE = {"n", "no", "false", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of copier.yml, as copier itself reads it."""
+
+    name: str
+    type: str = "str"
+    help: str = ""
+    default: Any = None
+    choices: tuple[tuple[str, Any], ...] = ()
+    validator: str = ""
+    when: Any = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def choice_values(self) -> list[Any]:
+        """The values a choice question accepts."""
+        return [value for _, value in self.choices]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """All questions of a template, in the order copier asks them."""
+
+    questions: tuple[Question, ...]
+    settings: Mapping[str, Any]
+
+    def __iter__(self):
+        return iter(self.questions)
+
+    def __getitem__(self, name: str) -> Question:
+        for question in self.questions:
+            if question.name == name:
+                return question
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        """The question names, in order."""
+        return [q.name for q in self.questions]
+
+    def cast(self, name: str, raw: Any) -> Any:
+        """Turn a raw value (from the command line or a YAML file) into the question's type."""
+        if name not in self.names:
+            known = ", ".join(self.names)
+            raise UsageError(f"unknown question '{name}'; the template asks: {known}")
+        question = self[name]
+        if question.type == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise UsageError(f"{name}: '{raw}' is not yes/no (use one of yes, no, true, false)")
+        if question.type == "int":
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                raise UsageError(f"{name}: '{raw}' is not a whole number") from None
+        return raw if isinstance(raw, str) else str(raw)
+
+    def context(self, answers: Mapping[str, Any], dst_path: Path) -> dict[str, Any]:
+        """The Jinja context copier renders defaults and validators with."""
+        return {
+            **answers,
+            "_copier_conf": {"dst_path": str(dst_path), "answers_file": ".copier-answers.yml"},
+        }
+
+    def is_asked(self, question: Question, answers: Mapping[str, Any], dst_path: Path) -> bool:
+        """Whether copier would ask this question, given the answers so far."""
+        when = question.when
+        if isinstance(when, str):
+            when = _render(when, self.context(answers, dst_path)).strip().lower() not in {
+                "",
+                "false",
+                "no",
+                "0",
+                "none",
+            }
+        return bool(when)
+
+    def default(self, question: Question, answers: Mapping[str, Any], dst_path: Path) -> Any:
+        """The question's default, rendered against the answers so far."""
+        default = question.default
+        if isinstance(default, str):
+            default = _render(default, self.context(answers, dst_path))
+        if default is None:
+            return None
+        return self.cast(question.name, default)
+
+    def error(
+        self, question: Question, value: Any, answers: Mapping[str, Any], dst_path: Path
+    ) -> str:
+        """The validation message for `value`, or "" when it is valid."""
+        if question.choices and value not in question.choice_values:
+            allowed = ", ".join(str(v) for v in question.choice_values)
+            return f"'{value}' is not one of: {allowed}"
+        if not question.validator:
+            return ""
+        context = self.context({**answers, question.name: value}, dst_path)
+        return _render(question.validator, context).strip()
+
+    def resolve(
+        self,
+        given: Mapping[str, Any],
+        dst_path: Path,
+        *,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Complete `given` with defaults, validate every answer, and return them all.
+
+        Args:
+            given: answers chosen by the user (`--data`, a data file, prompts).
+            dst_path: the project folder; its name is the default project name.
+            defaults: answers that replace the template's defaults (e.g. from `git config`).
+
+        Raises:
+            UsageError: an unknown question or an invalid answer, naming the question.
+        """
+        unknown = sorted(set(given) - set(self.names))
+        if unknown:
+            self.cast(unknown[0], None)  # raises with the list of known questions
+        answers: dict[str, Any] = {}
+        for question in self.questions:
+            if not self.is_asked(question, answers, dst_path):
+                continue
+            if question.name in given:
+                value = self.cast(question.name, given[question.name])
+            elif defaults and question.name in defaults:
+                value = self.cast(question.name, defaults[question.name])
+            else:
+                value = self.default(question, answers, dst_path)
+            message = self.error(question, value, answers, dst_path)
+            if message:
+                hint = "" if question.name in given else f" (pass --data {question.name}=...)"
+                raise UsageError(f"{question.name}: {message}{hint}")
+            answers[question.name] = value
+        return answers
+
+
+@functools.cache
+def _environment():
+    from jinja2.sandbox import SandboxedEnvironment
+
+    # The same environment copier builds (copier._main.Worker.jinja_env), so a default or a
+    # validator means exactly what it means when plain `copier copy` evaluates it.
+    return SandboxedEnvironment(
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+        keep_trailing_newline=True,
+    )
+
+
+def _render(source: str, context: Mapping[str, Any]) -> str:
+    return _environment().from_string(source).render(**context)
+
+
+def load(copier_yml: Path) -> Questionnaire:
+    """Read the questions of a template from its copier.yml.
+
+    Raises:
+        UsageError: the file is missing or is not a valid copier.yml.
+    """
+    try:
+        data = yaml.safe_load(copier_yml.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise UsageError(
+            f"cannot read the template's questions from {copier_yml}: {error}"
+        ) from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{copier_yml} is not a mapping of questions")
+    settings = {k: v for k, v in data.items() if k.startswith("_")}
+    questions = []
+    for name, spec in data.items():
+        if name.startswith("_"):
+            continue
+        if not isinstance(spec, dict):  # copier's short form: `name: default`
+            spec = {"default": spec, "type": "bool" if isinstance(spec, bool) else "str"}
+        choices = spec.get("choices") or ()
+        if isinstance(choices, dict):
+            choices = tuple(choices.items())
+        else:
+            choices = tuple((str(c), c) for c in choices)
+        known = {"type", "help", "default", "choices", "validator", "when"}
+        questions.append(
+            Question(
+                name=name,
+                type=spec.get("type", "str"),
+                help=str(spec.get("help", name)).strip(),
+                default=spec.get("default"),
+                choices=choices,
+                validator=spec.get("validator", "") or "",
+                when=spec.get("when", True),
+                extra={k: v for k, v in spec.items() if k not in known},
+            )
+        )
+    return Questionnaire(tuple(questions), settings)

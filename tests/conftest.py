@@ -1,0 +1,83 @@
+"""Shared helpers: run the CLI as a user would, in an isolated environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CLI = BIN / "mlops-new"
+# The Pythons a generated project may ask for; pyenv's shims answer for them when listed here.
+PYENV_VERSIONS = "3.11.7:3.12.1:3.13.0:3.10.13"
+
+
+@pytest.fixture(scope="session")
+def gitconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("git") / "gitconfig"
+    path.write_text(
+        "[user]\n\tname = Test Author\n\temail = test.author@example.org\n"
+        "[init]\n\tdefaultBranch = main\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def env(gitconfig: Path) -> dict[str, str]:
+    """The environment of a user's shell: our tools on PATH, their git identity, no prompts."""
+    result = dict(os.environ)
+    result.update(
+        PATH=f"{BIN}{os.pathsep}{result.get('PATH', '')}",
+        GIT_CONFIG_GLOBAL=str(gitconfig),
+        GIT_CONFIG_NOSYSTEM="1",
+        UV_PYTHON_DOWNLOADS="never",
+        PYENV_VERSION=result.get("PYENV_VERSION", PYENV_VERSIONS),
+        NO_COLOR="1",
+        COLUMNS="120",
+    )
+    result.pop("VIRTUAL_ENV", None)
+    return result
+
+
+def run(args, *, cwd: Path, env: dict[str, str], timeout: float = 600, check: bool = False, **kw):
+    """Run a command, capturing text output."""
+    proc = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        **kw,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{args} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+        )
+    return proc
+
+
+@pytest.fixture
+def cli(env: dict[str, str], tmp_path: Path):
+    """Run `mlops-new ARGS` in a temporary folder, as a subprocess with no terminal."""
+
+    def call(*args, cwd: Path | None = None, check: bool = False, **kw):
+        return run([CLI, *args], cwd=cwd or tmp_path, env=env, check=check, **kw)
+
+    return call
+
+
+def tree(path: Path) -> set[str]:
+    """Every file under `path` (relative, POSIX), without .git."""
+    return {
+        p.relative_to(path).as_posix()
+        for p in path.rglob("*")
+        if (p.is_file() or p.is_symlink()) and ".git" not in p.relative_to(path).parts
+    }

@@ -1,0 +1,187 @@
+"""The CLI as a user meets it: help, version, generation, and every user error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from mlops_new import __version__
+from mlops_new.source import TEMPLATE_URL
+
+from .conftest import run, tree
+
+
+def test_help_explains_usage(cli) -> None:
+    out = cli("--help", check=True).stdout
+    assert "mlops-new PATH" in out
+    assert "--defaults" in out
+    assert "new" in out
+
+
+def test_new_help_lists_every_option(cli) -> None:
+    out = cli("new", "--help", check=True).stdout
+    for option in (
+        "--defaults",
+        "--data",
+        "--data-file",
+        "--template",
+        "--vcs-ref",
+        "--no-git",
+        "--force",
+        "--no-lock",
+    ):
+        assert option in out, option
+
+
+def test_version(cli) -> None:
+    proc = cli("--version", check=True)
+    assert proc.stdout.strip() == f"mlops-new {__version__}"
+
+
+def test_defaults_create_a_committed_project(cli, tmp_path: Path, env) -> None:
+    proc = cli("iris-demo", "--defaults", "--no-lock", check=True)
+    project = tmp_path / "iris-demo"
+    assert "next steps" in proc.stdout
+    assert "make setup" in proc.stdout
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == TEMPLATE_URL
+    assert answers["_commit"] == f"v{__version__}"
+    assert answers["project_name"] == "iris-demo"
+    assert answers["package_name"] == "iris_demo"
+    assert answers["author_name"] == "Test Author"  # from git config
+    log = run(["git", "log", "--oneline"], cwd=project, env=env, check=True).stdout
+    assert len(log.splitlines()) == 1
+    status = run(["git", "status", "--porcelain"], cwd=project, env=env, check=True).stdout
+    assert status == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["iris-demo"]  # no temporary folder left
+
+
+def test_without_a_terminal_it_uses_defaults_and_never_waits(cli, tmp_path: Path) -> None:
+    proc = cli("quiet-project", "--no-git", "--no-lock", timeout=60, check=True)
+    assert (tmp_path / "quiet-project" / "src" / "quiet_project" / "train.py").is_file()
+    assert not (tmp_path / "quiet-project" / ".git").exists()
+    assert "git init" in proc.stdout  # the next steps tell the user to do it
+
+
+def test_data_and_data_file_answer_questions(cli, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("license: BSD-3-Clause\ndescription: From a file\n", encoding="utf-8")
+    cli(
+        "p",
+        "--data-file",
+        answers,
+        "-d",
+        "description=From the command line",
+        "--data",
+        "python_version=3.11",
+        "--no-lock",
+        check=True,
+    )
+    recorded = yaml.safe_load((tmp_path / "p" / ".copier-answers.yml").read_text())
+    assert recorded["license"] == "BSD-3-Clause"
+    assert recorded["description"] == "From the command line"  # --data wins over the file
+    assert recorded["python_version"] == "3.11"
+    assert "BSD 3-Clause" in (tmp_path / "p" / "LICENSE").read_text()
+
+
+def test_a_project_named_like_a_subcommand(cli, tmp_path: Path) -> None:
+    cli("./new", "--defaults", "--no-git", "--no-lock", check=True)
+    assert (tmp_path / "new" / "Makefile").is_file()
+
+
+def test_force_adds_files_and_keeps_the_users(cli, tmp_path: Path) -> None:
+    project = tmp_path / "existing"
+    project.mkdir()
+    (project / "README.md").write_text("my notes\n", encoding="utf-8")
+    (project / "mine.txt").write_text("mine\n", encoding="utf-8")
+    proc = cli("existing", "--defaults", "--force", "--no-lock", check=True)
+    assert (project / "README.md").read_text() == "my notes\n"
+    assert (project / "mine.txt").read_text() == "mine\n"
+    assert (project / "Makefile").is_file()
+    assert "README.md" in proc.stdout  # reported as kept
+
+
+@pytest.fixture
+def bad_inputs(tmp_path: Path) -> dict[str, Path]:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("precious\n", encoding="utf-8")
+    (tmp_path / "afile").write_text("x\n", encoding="utf-8")
+    (tmp_path / "broken.yml").write_text("license: [unclosed\n", encoding="utf-8")
+    (tmp_path / "list.yml").write_text("- a\n- b\n", encoding="utf-8")
+    return {}
+
+
+USER_ERRORS = {
+    "python keyword as package": (["p", "-d", "package_name=class"], "keyword"),
+    "stdlib clash": (["p", "-d", "package_name=json"], "shadows"),
+    "leading digit": (["p", "-d", "package_name=1abc"], "not a valid package name"),
+    "bad slug": (["p", "-d", "project_slug=Bad Slug"], "not a valid slug"),
+    "windows reserved name": (["con", "--defaults"], "reserved name on Windows"),
+    "empty project name": (["p", "-d", "project_name= "], "must not be empty"),
+    "bad email": (["p", "-d", "author_email=nobody"], "not an e-mail"),
+    "unknown option value": (["p", "-d", "license=GPL"], "license: 'GPL' is not one of"),
+    "unknown question": (["p", "-d", "colour=blue"], "unknown question 'colour'"),
+    "data without =": (["p", "-d", "license"], "expected key=value"),
+    "unreadable data file": (["p", "--data-file", "missing.yml"], "cannot read"),
+    "malformed data file": (["p", "--data-file", "broken.yml"], "not valid YAML"),
+    "data file not a mapping": (["p", "--data-file", "list.yml"], "expected a mapping"),
+    "non-empty target": (["taken", "--defaults"], "not empty"),
+    "target is a file": (["afile", "--defaults"], "is a file"),
+    "dot-dot": (["..", "--defaults"], "does not name a new folder"),
+    "missing template": (["p", "--template", "nowhere"], "no such folder"),
+    "template without git": (["p", "--template", "."], "not a template"),
+    "vcs-ref without template": (["p", "--vcs-ref", "v1"], "--vcs-ref needs --template"),
+}
+
+
+@pytest.mark.parametrize("args, message", USER_ERRORS.values(), ids=USER_ERRORS.keys())
+def test_user_errors_exit_2_with_one_line_and_write_nothing(
+    cli, tmp_path, bad_inputs, args, message
+) -> None:
+    before = tree(tmp_path)
+    proc = cli(*args, "--no-lock")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("Error: ")
+    assert message in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert tree(tmp_path) == before
+    assert (tmp_path / "taken" / "keep.txt").read_text() == "precious\n"
+
+
+def _git_template(path: Path, env, copier_yml: str) -> Path:
+    path.mkdir()
+    (path / "copier.yml").write_text(copier_yml, encoding="utf-8")
+    (path / "README.md.jinja").write_text("# {{ name }}\n", encoding="utf-8")
+    run(["git", "init", "-q"], cwd=path, env=env, check=True)
+    run(["git", "add", "-A"], cwd=path, env=env, check=True)
+    run(["git", "commit", "-qm", "v1"], cwd=path, env=env, check=True)
+    run(["git", "tag", "v1.0.0"], cwd=path, env=env, check=True)
+    return path
+
+
+def test_copier_errors_become_one_line(cli, tmp_path, env) -> None:
+    fork = _git_template(tmp_path / "fork", env, "name:\n  type: str\n  default: x\n")
+    before = tree(tmp_path)
+    proc = cli("p", "--template", fork, "--vcs-ref", "no-such-ref", "--no-lock")
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree(tmp_path) == before
+
+
+def test_copier_value_error_becomes_one_line(cli, tmp_path, env) -> None:
+    # A question whose type copier cannot apply makes copier raise its bare ValueError.
+    fork = _git_template(tmp_path / "fork", env, "name:\n  type: int\n  default: not-a-number\n")
+    proc = cli("p", "--template", fork, "--no-lock")
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_fork_template_is_rendered_and_recorded(cli, tmp_path, env) -> None:
+    fork = _git_template(tmp_path / "fork", env, "name:\n  type: str\n  default: course\n")
+    cli("p", "--template", fork, "--defaults", "--no-lock", check=True)
+    assert (tmp_path / "p" / "README.md").read_text() == "# course\n"

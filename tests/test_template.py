@@ -1,0 +1,117 @@
+"""The generated project, statically: exact files, no leftover Jinja, configs parse, ruff."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from mlops_new import create
+
+from .conftest import BIN, ROOT, run, tree
+
+DEFAULT_FILES = {
+    ".copier-answers.yml",
+    ".gitignore",
+    "LICENSE",
+    "Makefile",
+    "README.md",
+    "params.yaml",
+    "pyproject.toml",
+    "data/raw/.gitkeep",
+    "data/interim/.gitkeep",
+    "data/processed/.gitkeep",
+    "data/external/.gitkeep",
+    "models/.gitkeep",
+    "notebooks/README.md",
+    "reports/figures/.gitkeep",
+    "src/iris_demo/__init__.py",
+    "src/iris_demo/config.py",
+    "src/iris_demo/data.py",
+    "src/iris_demo/validation.py",
+    "src/iris_demo/features.py",
+    "src/iris_demo/prepare.py",
+    "src/iris_demo/validate.py",
+    "src/iris_demo/train.py",
+    "src/iris_demo/evaluate.py",
+    "src/iris_demo/predict.py",
+    "tests/conftest.py",
+    "tests/test_data.py",
+    "tests/test_features.py",
+    "tests/test_model.py",
+    "tests/test_predict.py",
+}
+
+JINJA_LEFTOVER = re.compile(r"\{\{|\{%|\{#|%\}|#\}")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("render") / "iris-demo"
+    create(
+        dest, {"author_name": "Test Author", "author_email": "t@example.org"}, git=False, lock=False
+    )
+    return dest
+
+
+def test_exact_file_set(project: Path) -> None:
+    assert tree(project) == DEFAULT_FILES
+
+
+def test_no_leftover_jinja(project: Path) -> None:
+    for name in tree(project):
+        text = (project / name).read_text(encoding="utf-8")
+        assert not JINJA_LEFTOVER.search(text), name
+
+
+def test_every_config_file_parses(project: Path) -> None:
+    for name in tree(project):
+        path = project / name
+        if path.suffix == ".toml":
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix in {".yml", ".yaml"}:
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_pyproject_declares_pinned_dependencies(project: Path) -> None:
+    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert meta["name"] == "iris-demo"
+    assert meta["requires-python"] == ">=3.12"
+    assert meta["authors"] == [{"name": "Test Author", "email": "t@example.org"}]
+    assert all("==" in dep for dep in meta["dependencies"]), meta["dependencies"]
+
+
+def test_answers_file_records_an_updatable_source(project: Path) -> None:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["_src_path"].startswith("https://")
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", answers["_commit"])
+
+
+def test_generated_python_is_ruff_clean(project: Path, env) -> None:
+    ruff = BIN / "ruff"
+    run([ruff, "check", "--no-cache", "."], cwd=project, env=env, check=True)
+    run([ruff, "format", "--no-cache", "--check", "."], cwd=project, env=env, check=True)
+
+
+def test_makefile_help_lists_every_target(project: Path, env) -> None:
+    out = re.sub(r"\x1b\[[0-9;]*m", "", run(["make"], cwd=project, env=env, check=True).stdout)
+    for target in ("setup", "data", "train", "pipeline", "test", "lint", "format", "clean"):
+        assert re.search(rf"^\s+{target}\s", out, re.M), target
+
+
+def test_template_uses_nothing_that_needs_trust() -> None:
+    settings = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    assert not {"_tasks", "_jinja_extensions", "_migrations"} & set(settings)
+    assert (ROOT / "template" / "{{ _copier_conf.answers_file }}.jinja").is_file()
+
+
+def test_every_question_has_help_and_default() -> None:
+    settings = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    for name, spec in settings.items():
+        if not name.startswith("_"):
+            assert spec.get("help") and "default" in spec, name

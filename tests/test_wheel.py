@@ -1,0 +1,51 @@
+"""Tier 2: the wheel carries the template, and the installed CLI renders with no checkout."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import BIN, ROOT, run, tree
+
+pytestmark = pytest.mark.slow
+
+
+def test_wheel_carries_template_and_renders_offline(tmp_path: Path, env) -> None:
+    uv = BIN / "uv"
+    run(
+        [uv, "build", "--wheel", "--out-dir", tmp_path / "dist", ROOT],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+    )
+    wheel = next((tmp_path / "dist").glob("mlops_new-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "mlops_new/_template/copier.yml" in names
+    shipped = {
+        n.removeprefix("mlops_new/_template/template/")
+        for n in names
+        if n.startswith("mlops_new/_template/template/")
+    }
+    assert shipped == tree(ROOT / "template")
+
+    venv = tmp_path / "venv"
+    run([uv, "venv", "--quiet", "--python", "3.11", venv], cwd=tmp_path, env=env, check=True)
+    run(
+        [uv, "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+    )
+    # Run from an unrelated folder, so nothing can come from this checkout.
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    run(
+        [venv / "bin" / "mlops-new", "from-wheel", "--defaults", "--no-lock"],
+        cwd=work,
+        env=env,
+        check=True,
+    )
+    assert (work / "from-wheel" / "src" / "from_wheel" / "train.py").is_file()
+    assert tree(work / "from-wheel") >= {"Makefile", "pyproject.toml", ".copier-answers.yml"}
