@@ -12,6 +12,23 @@ import yaml
 from .conftest import CLI
 
 DOWN = "\x1b[B"
+# The tool questions after the basics, in copier.yml's order; Enter keeps each default.
+TOOL_PROMPTS = (
+    "Data versioning",
+    "Where `make push` stores",
+    "Experiment tracking",
+    "Model serving",
+    "Continuous integration",
+    "Add a Dockerfile",
+    "Project documentation site",
+    "Add pre-commit hooks",
+)
+
+
+def keep_defaults(child: pexpect.spawn, prompts=TOOL_PROMPTS) -> None:
+    for prompt in prompts:
+        child.expect_exact(prompt)
+        child.send("\r")
 
 
 @pytest.fixture
@@ -57,6 +74,9 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     child.send(DOWN + "\r")  # MIT -> Apache-2.0
     child.expect("Lowest supported Python")
     child.send(DOWN + "\r")  # from the default 3.12 to 3.13
+    child.expect_exact("Data versioning")
+    child.send(DOWN + "\r")  # DVC -> none: the DVC remote question is then not asked
+    keep_defaults(child, TOOL_PROMPTS[2:])
     child.expect("next steps")
     child.expect(pexpect.EOF)
     child.close()
@@ -67,6 +87,9 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     assert answers["author_email"] == "ada@example.org"
     assert answers["license"] == "Apache-2.0"
     assert answers["python_version"] == "3.13"
+    assert answers["data_versioning"] == "none"
+    assert "dvc_remote" not in answers
+    assert "Where `make push` stores" not in child.logfile_read.getvalue()
 
 
 def test_ctrl_c_at_a_prompt_writes_nothing(terminal, tmp_path: Path) -> None:
@@ -93,6 +116,7 @@ def test_data_answers_are_not_asked(terminal, tmp_path: Path) -> None:
     ):
         child.expect(prompt)
         child.send("\r")
+    keep_defaults(child)
     child.expect("next steps")
     child.expect(pexpect.EOF)
     answers = yaml.safe_load((tmp_path / "given" / ".copier-answers.yml").read_text())

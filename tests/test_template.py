@@ -15,6 +15,25 @@ from .conftest import BIN, ROOT, run, tree
 
 DEFAULT_FILES = {
     ".copier-answers.yml",
+    ".dockerignore",
+    ".dvc/.gitignore",
+    ".dvc/config",
+    ".dvcignore",
+    ".github/dependabot.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/release.yml",
+    ".pre-commit-config.yaml",
+    "Dockerfile",
+    "docs/data.md",
+    "docs/index.md",
+    "docs/pipeline.md",
+    "dvc.yaml",
+    "mkdocs.yml",
+    "src/iris_demo/monitor.py",
+    "src/iris_demo/serve.py",
+    "src/iris_demo/tracking.py",
+    "tests/test_api.py",
+    "tests/test_monitor.py",
     ".gitignore",
     "LICENSE",
     "Makefile",
@@ -45,7 +64,8 @@ DEFAULT_FILES = {
     "tests/test_predict.py",
 }
 
-JINJA_LEFTOVER = re.compile(r"\{\{|\{%|\{#|%\}|#\}")
+# `${{ ... }}` is a GitHub Actions expression, meant to be there; anything else is Jinja left over.
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +120,9 @@ def test_generated_python_is_ruff_clean(project: Path, env) -> None:
 
 def test_makefile_help_lists_every_target(project: Path, env) -> None:
     out = re.sub(r"\x1b\[[0-9;]*m", "", run(["make"], cwd=project, env=env, check=True).stdout)
-    for target in ("setup", "data", "train", "pipeline", "test", "lint", "format", "clean"):
+    targets = ("setup", "data", "train", "pipeline", "test", "lint", "format", "monitor", "serve")
+    targets += ("docker-build", "push", "pull", "clean", "exp", "docs")
+    for target in targets:
         assert re.search(rf"^\s+{target}\s", out, re.M), target
 
 
@@ -115,3 +137,90 @@ def test_every_question_has_help_and_default() -> None:
     for name, spec in settings.items():
         if not name.startswith("_"):
             assert spec.get("help") and "default" in spec, name
+
+
+def test_workflows_pass_schema_and_zizmor(project: Path, env) -> None:
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+    assert [w.name for w in workflows] == ["ci.yml", "release.yml"]
+    check = BIN / "check-jsonschema"
+    run(
+        [check, "--builtin-schema", "vendor.github-workflows", *workflows],
+        cwd=project,
+        env=env,
+        check=True,
+    )
+    run(
+        [check, "--builtin-schema", "vendor.dependabot", project / ".github" / "dependabot.yml"],
+        cwd=project,
+        env=env,
+        check=True,
+    )
+    out = run(
+        [BIN / "zizmor", "--offline", "--no-progress", *workflows], cwd=project, env=env, check=True
+    )
+    assert "No findings" in out.stdout + out.stderr
+
+
+def test_gitlab_ci_passes_schema(tmp_path: Path, env) -> None:
+    dest = tmp_path / "gitlab-demo"
+    create(dest, {"ci": "gitlab"}, git=False, lock=False)
+    assert not (dest / ".github").exists()
+    run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", dest / ".gitlab-ci.yml"],
+        cwd=dest,
+        env=env,
+        check=True,
+    )
+
+
+def test_dockerfile_passes_hadolint(project: Path, env) -> None:
+    run(
+        [BIN / "hadolint", "--failure-threshold", "info", "Dockerfile"],
+        cwd=project,
+        env=env,
+        check=True,
+    )
+
+
+def test_dockerfile_copies_only_paths_in_the_build_context(project: Path) -> None:
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    allowed = {
+        line[1:].rstrip("/")
+        for line in (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.startswith("!")
+    }
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            for source in line.split()[1:-1]:
+                # uv.lock is written after rendering (uv lock); the slow tier checks it exists.
+                assert source == "uv.lock" or (project / source).exists(), source
+                assert source.rstrip("/") in allowed, f"{source} is excluded by .dockerignore"
+    for secret in (".env", ".git", "data", ".dvc"):
+        assert secret not in allowed
+
+
+def test_dvc_config_has_the_local_remote(project: Path) -> None:
+    config = (project / ".dvc" / "config").read_text(encoding="utf-8")
+    assert "['remote \"local\"']" in config
+    assert "remote = local" in config
+
+
+@pytest.mark.parametrize(
+    "remote, scheme, package",
+    [
+        ("s3", "s3://", "dvc-s3"),
+        ("gcs", "gs://", "dvc-gs"),
+        ("azure", "azure://", "dvc-azure"),
+        ("ssh", "ssh://", "dvc-ssh"),
+    ],
+)
+def test_dvc_remote_choice_renders_config_and_dependency(
+    tmp_path: Path, remote, scheme, package
+) -> None:
+    dest = tmp_path / "remote-demo"
+    create(dest, {"dvc_remote": remote}, git=False, lock=False)
+    assert f"url = {scheme}" in (dest / ".dvc" / "config").read_text(encoding="utf-8")
+    deps = tomllib.loads((dest / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"
+    ]
+    assert any(d.startswith(package + "==") for d in deps), deps

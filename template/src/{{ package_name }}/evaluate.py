@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, f1_score
 from sklearn.pipeline import Pipeline
 
-from . import config
+from . import config, tracking
 from .features import split_xy
 
 matplotlib.use("Agg")  # render to files; no display needed
@@ -29,7 +29,8 @@ def score(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
 
 def main() -> int:
     """Write metrics.json and the confusion matrix; return 1 below the accuracy threshold."""
-    threshold = config.load_params()["evaluate"]["min_accuracy"]
+    params = config.load_params()
+    threshold = params["evaluate"]["min_accuracy"]
     model = joblib.load(config.MODEL_FILE)
     test = pd.read_csv(config.TEST_DATA)
     metrics = score(model, test)
@@ -39,6 +40,7 @@ def main() -> int:
     display = ConfusionMatrixDisplay.from_estimator(model, features, target)
     config.FIGURES_DIR.mkdir(parents=True, exist_ok=True)
     display.figure_.savefig(config.CONFUSION_MATRIX, dpi=100)
+    tracking.log_run(params["train"], metrics, list(target), list(model.predict(features)))
 
     print(f"evaluate: {metrics} (minimum accuracy {threshold})")
     if metrics["accuracy"] < threshold:
