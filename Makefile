@@ -12,6 +12,9 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 NAME ?= my-ml-project
 ARGS ?=
+# The demo project targets the Python that runs this Makefile, so it works on a machine with
+# only that Python (ARGS="-d python_version=3.12" overrides it).
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_ARGS ?=
 # Never download interpreters: use the Pythons that are installed.
 export UV_PYTHON_DOWNLOADS ?= never
@@ -29,7 +32,7 @@ bootstrap: $(UV) ## Install uv and mlops-new with its dev tools into .venv
 	$(UV) sync --frozen --python $(PYTHON) --compile-bytecode --quiet
 
 project: bootstrap ## Create ./$(NAME) (asks in a terminal), then run its make setup and make test
-	$(VENV)/bin/mlops-new $(NAME) $(ARGS)
+	$(VENV)/bin/mlops-new $(NAME) --data python_version=$(PY_VERSION) $(ARGS)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(MAKE) -C $(NAME) setup test
 
 test: bootstrap ## Run the whole test suite (both tiers), as CI does
