@@ -119,7 +119,8 @@ def create(
             src = sources.resolve(template)
             say("Reading the template")
             questionnaire = _remote_questions(src.render_from, vcs_ref, stack)
-        defaults = {**git_identity()}
+        identity = git_identity()
+        defaults = dict(identity)
         if ask is not None:
             result.answers = ask(questionnaire, given, dest, defaults)
         else:
@@ -139,7 +140,7 @@ def create(
             _lock(rendered, result)
         if git and not merging:
             say("Making the first commit")
-            _git_init(rendered, result)
+            _git_init(rendered, result, identity)
         elif git:
             result.skipped.append("git init and first commit: the folder already had files")
         if merging:
@@ -227,16 +228,16 @@ def _lock(project: Path, result: Result) -> None:
         result.skipped.append(f"uv lock failed ({reason}); `make setup` will create uv.lock")
 
 
-def _git_init(project: Path, result: Result) -> None:
+def _git_init(project: Path, result: Result, identity: Mapping[str, str]) -> None:
     from mlops_new import __version__
 
     if shutil.which("git") is None:
         result.skipped.append("git init: git is not installed")
         return
     identity = []
-    if "author_name" not in git_identity():
+    if "author_name" not in identity:
         identity += ["-c", f"user.name={result.answers.get('author_name', 'mlops-new')}"]
-    if "author_email" not in git_identity():
+    if "author_email" not in identity:
         identity += [
             "-c",
             f"user.email={result.answers.get('author_email', 'mlops-new@localhost')}",
