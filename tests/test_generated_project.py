@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,6 +18,15 @@ import pytest
 from .conftest import BIN, CLI, PYENV_VERSIONS, run
 
 pytestmark = pytest.mark.slow
+
+# CI sets this so that a missing image builder fails the run instead of skipping the test.
+REQUIRE_IMAGE_BUILD = os.environ.get("MLOPS_NEW_REQUIRE_IMAGE_BUILD") == "1"
+IMAGE_TOOLS = ("podman", "buildah", "mmdebstrap")
+# The host's CA bundle: registry traffic may go through a TLS proxy that only it trusts.
+HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
+# A local base image (no registry needed): Debian trixie's Python 3.13 satisfies the
+# default python_version (3.12, the lowest the project supports).
+BASE_IMAGE = "localhost/mlops-new-test-base:trixie"
 
 
 @pytest.fixture(scope="module")
@@ -117,19 +127,13 @@ def test_monitor_passes_on_reference_and_fails_on_shifted_data(project: Path, me
     assert len(report["drifted_features"]) == 4
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_api_answers_health_and_predict(project: Path, menv) -> None:
-    make(project, menv, "pipeline")
-    port = _free_port()
+@contextlib.contextmanager
+def _server(command: list[str], *, port: int, cwd: Path, env):
+    """Start a server, wait for its /health answer, yield (base URL, health); stop it."""
     server = subprocess.Popen(
-        ["make", "serve", f"PORT={port}"],
-        cwd=project,
-        env=menv,
+        command,
+        cwd=cwd,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -142,30 +146,47 @@ def test_api_answers_health_and_predict(project: Path, menv) -> None:
                 health = json.load(urllib.request.urlopen(f"{base}/health", timeout=2))
                 break
             except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, "the server exited before answering"
                 assert time.monotonic() < deadline, "the API did not start within 60 s"
                 time.sleep(0.5)
-        assert health == {"status": "ok", "model_loaded": True}
-
-        def post(payload: dict) -> tuple[int, dict]:
-            request = urllib.request.Request(
-                f"{base}/predict",
-                json.dumps(payload).encode(),
-                {"Content-Type": "application/json"},
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    return response.status, json.load(response)
-            except urllib.error.HTTPError as error:
-                return error.code, json.load(error)
-
-        flower = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
-        status, body = post({"instances": [flower]})
-        assert (status, body["predictions"]) == (200, [0])
-        status, _ = post({"instances": [{"sepal_length": "long"}]})
-        assert status == 422
+        yield base, health
     finally:
         os.killpg(server.pid, 15)
-        server.wait(timeout=10)
+        server.wait(timeout=20)
+
+
+def _post(base: str, payload: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{base}/predict", json.dumps(payload).encode(), {"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+FLOWER = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_api_answers_health_and_predict(project: Path, menv) -> None:
+    make(project, menv, "pipeline")
+    port = _free_port()
+    with _server(["make", "serve", f"PORT={port}"], port=port, cwd=project, env=menv) as (
+        base,
+        health,
+    ):
+        assert health == {"status": "ok", "model_loaded": True}
+        status, body = _post(base, {"instances": [FLOWER]})
+        assert (status, body["predictions"]) == (200, [0])
+        status, _ = _post(base, {"instances": [{"sepal_length": "long"}]})
+        assert status == 422
 
 
 def test_pre_commit_passes_on_all_files(project: Path, menv) -> None:
@@ -185,3 +206,66 @@ def test_every_dockerfile_copy_source_exists(project: Path) -> None:
         if line.startswith("COPY ") and "--from=" not in line:
             for source in line.split()[1:-1]:
                 assert (project / source).exists(), source
+
+
+@pytest.fixture(scope="module")
+def base_image(tmp_path_factory: pytest.TempPathFactory, menv) -> str:
+    """A minimal Debian with Python, made by mmdebstrap and imported into podman (kept)."""
+    missing = [tool for tool in IMAGE_TOOLS if shutil.which(tool) is None]
+    if missing:
+        install = " ".join(IMAGE_TOOLS)
+        reason = f"building the image needs {', '.join(missing)}: apt-get install {install}"
+        if REQUIRE_IMAGE_BUILD:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    where = tmp_path_factory.mktemp("base")
+    if run(["podman", "image", "exists", BASE_IMAGE], cwd=where, env=menv).returncode != 0:
+        include = "--include=python3,python3-venv,ca-certificates"
+        mirror = "http://deb.debian.org/debian"
+        debootstrap = ["mmdebstrap", "--variant=minbase", include, "trixie", "rootfs.tar", mirror]
+        run(debootstrap, cwd=where, env=menv, check=True)
+        run(["podman", "import", "rootfs.tar", BASE_IMAGE], cwd=where, env=menv, check=True)
+    return BASE_IMAGE
+
+
+def test_image_builds_and_serves_predictions(project: Path, menv, base_image: str) -> None:
+    def sh(*args: str, check: bool = True):
+        return run(args, cwd=project, env=menv, check=check)
+
+    make(project, menv, "pipeline")
+    image = "localhost/iris-full:test"
+    build_args = [
+        "--isolation=chroot",
+        "--format=docker",  # keeps HEALTHCHECK, which the OCI format drops
+        f"--build-arg=BASE_IMAGE={base_image}",
+    ]
+    if HOST_CA.is_file():
+        build_args.append(f"--volume={HOST_CA}:{HOST_CA}:ro")
+    make(
+        project,
+        menv,
+        "docker-build",
+        "CONTAINER=podman",
+        f"BUILD_ARGS={' '.join(build_args)}",
+        f"IMAGE={image}",
+    )
+    config = json.loads(sh("buildah", "inspect", "--type=image", image).stdout)["Docker"]["config"]
+    assert config["User"] == "10001"
+    # The image's own command and health check, moved to a free port (chroot isolation
+    # shares the host's network).
+    port = _free_port()
+    command = [part.replace("8000", str(port)) for part in config["Cmd"]]
+    assert config["Healthcheck"]["Test"][0] == "CMD"
+    probe = [part.replace(":8000/", f":{port}/") for part in config["Healthcheck"]["Test"][1:]]
+    container = sh("buildah", "from", image).stdout.strip()
+    inside = ["buildah", "run", "--isolation=chroot", container, "--"]
+    try:
+        with _server([*inside, *command], port=port, cwd=project, env=menv) as (base, health):
+            assert health["model_loaded"] is True
+            status, body = _post(base, {"instances": [FLOWER]})
+            assert (status, body["predictions"]) == (200, [0])
+            assert sh(*inside, *probe, check=False).returncode == 0, "the HEALTHCHECK fails"
+            assert sh(*inside, "id", "-u").stdout.strip() == "10001"
+    finally:
+        sh("buildah", "rm", container, check=False)
+        sh("podman", "rmi", image, check=False)

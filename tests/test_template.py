@@ -159,6 +159,19 @@ def test_workflows_pass_schema_and_zizmor(project: Path, env) -> None:
         [BIN / "zizmor", "--offline", "--no-progress", *workflows], cwd=project, env=env, check=True
     )
     assert "No findings" in out.stdout + out.stderr
+    run([BIN / "actionlint", "-no-color", *workflows], cwd=project, env=env, check=True)
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path, env) -> None:
+    """The actionlint build we use really checks: a typo in an expression fails."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ github.nope }}\n",
+        encoding="utf-8",
+    )
+    out = run([BIN / "actionlint", "-no-color", broken], cwd=tmp_path, env=env)
+    assert out.returncode == 1 and "nope" in out.stdout
 
 
 def test_gitlab_ci_passes_schema(tmp_path: Path, env) -> None:
