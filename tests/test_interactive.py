@@ -14,6 +14,7 @@ from .conftest import CLI
 DOWN = "\x1b[B"
 # The tool questions after the basics, in copier.yml's order; Enter keeps each default.
 TOOL_PROMPTS = (
+    "Machine-learning framework",
     "Data versioning",
     "Where `make push` stores",
     "Experiment tracking",
@@ -74,9 +75,11 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     child.send(DOWN + "\r")  # MIT -> Apache-2.0
     child.expect("Lowest supported Python")
     child.send(DOWN + "\r")  # from the default 3.12 to 3.13
+    child.expect_exact("Machine-learning framework")
+    child.send(DOWN + DOWN + "\r")  # scikit-learn -> pytorch -> none
     child.expect_exact("Data versioning")
     child.send(DOWN + "\r")  # DVC -> none: the DVC remote question is then not asked
-    keep_defaults(child, TOOL_PROMPTS[2:])
+    keep_defaults(child, TOOL_PROMPTS[3:])
     child.expect("next steps")
     child.expect(pexpect.EOF)
     child.close()
@@ -87,8 +90,9 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     assert answers["author_email"] == "ada@example.org"
     assert answers["license"] == "Apache-2.0"
     assert answers["python_version"] == "3.13"
+    assert answers["ml_framework"] == "none"
     assert answers["data_versioning"] == "none"
-    assert "dvc_remote" not in answers
+    assert "dvc_remote" not in answers and "model_file" not in answers
     assert "Where `make push` stores" not in child.logfile_read.getvalue()
 
 

@@ -52,6 +52,7 @@ DEFAULT_FILES = {
     "src/iris_demo/data.py",
     "src/iris_demo/validation.py",
     "src/iris_demo/features.py",
+    "src/iris_demo/modeling.py",
     "src/iris_demo/prepare.py",
     "src/iris_demo/validate.py",
     "src/iris_demo/train.py",

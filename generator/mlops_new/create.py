@@ -234,11 +234,12 @@ def _git_init(project: Path, result: Result, identity: Mapping[str, str]) -> Non
     if shutil.which("git") is None:
         result.skipped.append("git init: git is not installed")
         return
-    identity = []
+    # Commit as the user's git identity; where git has none, as the project's author.
+    config = []
     if "author_name" not in identity:
-        identity += ["-c", f"user.name={result.answers.get('author_name', 'mlops-new')}"]
+        config += ["-c", f"user.name={result.answers.get('author_name', 'mlops-new')}"]
     if "author_email" not in identity:
-        identity += [
+        config += [
             "-c",
             f"user.email={result.answers.get('author_email', 'mlops-new@localhost')}",
         ]
@@ -247,7 +248,7 @@ def _git_init(project: Path, result: Result, identity: Mapping[str, str]) -> Non
         ["git", "add", "--all"],
         [
             "git",
-            *identity,
+            *config,
             "commit",
             "--quiet",
             "--no-verify",

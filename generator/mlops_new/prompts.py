@@ -24,31 +24,16 @@ def ask(
     """
     import questionary
 
-    unknown = sorted(set(given) - set(questionnaire.names))
-    if unknown:
-        questionnaire.cast(unknown[0], None)  # raises, naming the known questions
     style = questionary.Style([("qmark", "fg:#00a0a0 bold"), ("answer", "fg:#00a000 bold")])
-    answers: dict[str, Any] = {}
-    for question in questionnaire:
-        if not questionnaire.is_asked(question, answers, dest):
-            continue
-        if question.name in given:
-            value = questionnaire.cast(question.name, given[question.name])
-            message = questionnaire.error(question, value, answers, dest)
-            if message:
-                raise UsageError(f"{question.name}: {message}")
-            answers[question.name] = value
-            continue
-        if question.name in defaults:
-            default = questionnaire.cast(question.name, defaults[question.name])
-        else:
-            default = questionnaire.default(question, answers, dest)
-        prompt = _prompt(questionary, questionnaire, question, default, answers, dest, style)
-        value = prompt.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
-        if value is None:
+
+    def prompt(question: Question, default: Any, answers: Mapping[str, Any]) -> Any:
+        value = _prompt(questionary, questionnaire, question, default, answers, dest, style)
+        answer = value.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
+        if answer is None:  # Ctrl-D
             raise KeyboardInterrupt
-        answers[question.name] = value
-    return answers
+        return answer
+
+    return questionnaire.resolve(given, dest, defaults=defaults, ask=prompt)
 
 
 def _prompt(questionary, questionnaire, question: Question, default, answers, dest, style):

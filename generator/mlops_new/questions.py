@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,11 @@ class Question:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def computed(self) -> bool:
+        """A value the template derives itself (`when: false`): never asked nor recorded."""
+        return self.when is False
+
+    @property
     def choice_values(self) -> list[Any]:
         """The values a choice question accepts."""
         return [value for _, value in self.choices]
@@ -53,8 +58,8 @@ class Questionnaire:
 
     @property
     def names(self) -> list[str]:
-        """The question names, in order."""
-        return [q.name for q in self.questions]
+        """The names of the questions a user answers, in order (computed values left out)."""
+        return [q.name for q in self.questions if not q.computed]
 
     def cast(self, name: str, raw: Any) -> Any:
         """Turn a raw value (from the command line or a YAML file) into the question's type."""
@@ -125,13 +130,17 @@ class Questionnaire:
         dst_path: Path,
         *,
         defaults: Mapping[str, Any] | None = None,
+        ask: Callable[[Question, Any, Mapping[str, Any]], Any] | None = None,
     ) -> dict[str, Any]:
         """Complete `given` with defaults, validate every answer, and return them all.
 
         Args:
-            given: answers chosen by the user (`--data`, a data file, prompts).
+            given: answers chosen by the user (`--data`, a data file, a preset).
             dst_path: the project folder; its name is the default project name.
             defaults: answers that replace the template's defaults (e.g. from `git config`).
+            ask: called as `ask(question, default, answers_so_far)` for each question that
+                `given` does not answer, to ask the user (who validates inline); without
+                it the default is taken.
 
         Raises:
             UsageError: an unknown question or an invalid answer, naming the question.
@@ -145,10 +154,13 @@ class Questionnaire:
                 continue
             if question.name in given:
                 value = self.cast(question.name, given[question.name])
-            elif defaults and question.name in defaults:
-                value = self.cast(question.name, defaults[question.name])
             else:
-                value = self.default(question, answers, dst_path)
+                if defaults and question.name in defaults:
+                    value = self.cast(question.name, defaults[question.name])
+                else:
+                    value = self.default(question, answers, dst_path)
+                if ask is not None:
+                    value = self.cast(question.name, ask(question, value, answers))
             message = self.error(question, value, answers, dst_path)
             if message:
                 hint = "" if question.name in given else f" (pass --data {question.name}=...)"
@@ -169,8 +181,13 @@ def _environment():
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _compile(source: str):
+    return _environment().from_string(source)
+
+
 def _render(source: str, context: Mapping[str, Any]) -> str:
-    return _environment().from_string(source).render(**context)
+    return _compile(source).render(**context)
 
 
 def load(copier_yml: Path) -> Questionnaire:

@@ -7,30 +7,29 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import joblib
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
-from . import config
+from . import config, modeling
 from .features import MODEL_FEATURES, add_features
 from .validation import FEATURE_SCHEMA
 
 
-def load_model(path: Path = config.MODEL_FILE) -> Pipeline:
+def load_model(path: Path = config.MODEL_FILE) -> modeling.Model:
     """Load the model written by the train stage (run `make train` first)."""
     if not path.exists():
         raise FileNotFoundError(f"no model at {path}; run `make train` first")
-    return joblib.load(path)
+    return modeling.load(path)
 
 
-def predict(model: Pipeline, records: Iterable[Mapping[str, float]]) -> list[int]:
+def predict(model: modeling.Model, records: Iterable[Mapping[str, float]]) -> list[int]:
     """Predict the class of each record (a mapping of feature name to value).
 
     Raises:
         pandera.errors.SchemaError: a record misses a feature or has an invalid value.
     """
     frame = FEATURE_SCHEMA.validate(pd.DataFrame(list(records)))
-    return [int(label) for label in model.predict(add_features(frame)[MODEL_FEATURES])]
+    labels = modeling.predict(model, add_features(frame)[MODEL_FEATURES])
+    return [int(label) for label in labels]
 
 
 def main(argv: list[str] | None = None) -> int:
