@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,25 @@ def tree(path: Path) -> set[str]:
         for p in path.rglob("*")
         if (p.is_file() or p.is_symlink()) and ".git" not in p.relative_to(path).parts
     }
+
+
+@pytest.fixture(scope="session")
+def menv(gitconfig: Path) -> dict[str, str]:
+    """The environment to run a generated project's own tools (make, uv, dvc) in."""
+    env = dict(os.environ)
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env['PATH']}",
+        GIT_CONFIG_GLOBAL=str(gitconfig),
+        UV_PYTHON_DOWNLOADS="never",
+        DVC_NO_ANALYTICS="1",
+        PYENV_VERSION=env.get("PYENV_VERSION", PYENV_VERSIONS),
+    )
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

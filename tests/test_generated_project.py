@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -15,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, CLI, PYENV_VERSIONS, run
+from . import static
+from .conftest import CLI, free_port, run
 
 pytestmark = pytest.mark.slow
 
@@ -27,20 +27,6 @@ HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 # A local base image (no registry needed): Debian trixie's Python 3.13 satisfies the
 # default python_version (3.12, the lowest the project supports).
 BASE_IMAGE = "localhost/mlops-new-test-base:trixie"
-
-
-@pytest.fixture(scope="module")
-def menv(gitconfig: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PATH=f"{BIN}{os.pathsep}{env['PATH']}",
-        GIT_CONFIG_GLOBAL=str(gitconfig),
-        UV_PYTHON_DOWNLOADS="never",
-        DVC_NO_ANALYTICS="1",
-        PYENV_VERSION=env.get("PYENV_VERSION", PYENV_VERSIONS),
-    )
-    env.pop("VIRTUAL_ENV", None)
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -169,15 +155,9 @@ def _post(base: str, payload: dict) -> tuple[int, dict]:
 FLOWER = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_api_answers_health_and_predict(project: Path, menv) -> None:
     make(project, menv, "pipeline")
-    port = _free_port()
+    port = free_port()
     with _server(["make", "serve", f"PORT={port}"], port=port, cwd=project, env=menv) as (
         base,
         health,
@@ -202,10 +182,7 @@ def test_docs_build_strictly(project: Path, menv) -> None:
 
 
 def test_every_dockerfile_copy_source_exists(project: Path) -> None:
-    for line in (project / "Dockerfile").read_text(encoding="utf-8").splitlines():
-        if line.startswith("COPY ") and "--from=" not in line:
-            for source in line.split()[1:-1]:
-                assert (project / source).exists(), source
+    assert static.dockerfile_context(project, lock_written=True) == []
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +230,7 @@ def test_image_builds_and_serves_predictions(project: Path, menv, base_image: st
     assert config["User"] == "10001"
     # The image's own command and health check, moved to a free port (chroot isolation
     # shares the host's network).
-    port = _free_port()
+    port = free_port()
     command = [part.replace("8000", str(port)) for part in config["Cmd"]]
     assert config["Healthcheck"]["Test"][0] == "CMD"
     probe = [part.replace(":8000/", f":{port}/") for part in config["Healthcheck"]["Test"][1:]]

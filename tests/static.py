@@ -1,0 +1,241 @@
+"""Static checks of a rendered project, for any answers: what files it must have, and that
+nothing in it is broken or refers to a tool that was not chosen.
+
+Each check returns a list of problems (empty: fine), so that one test can report every
+combination that fails at once. The linters (ruff, zizmor, ...) run batched over many
+projects in test_combinations.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# `${{ ... }}` is a GitHub Actions expression, meant to be there; anything else is Jinja left.
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
+BINARY = {".png", ".jpg", ".joblib", ".pt"}
+
+
+def files(project: Path) -> set[str]:
+    """Every file of the project, as POSIX paths relative to it (the .git folder left out)."""
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts[:1]
+    }
+
+
+def expected_files(answers: Mapping[str, Any]) -> set[str]:
+    """The files a rendered project must have, exactly, for these answers (no uv.lock)."""
+    package = answers.get("package_name", "pkg")
+    src, tests = f"src/{package}", "tests"
+    result = {
+        ".copier-answers.yml",
+        ".gitignore",
+        "LICENSE",
+        "Makefile",
+        "README.md",
+        "params.yaml",
+        "pyproject.toml",
+        "data/raw/.gitkeep",
+        "data/interim/.gitkeep",
+        "data/processed/.gitkeep",
+        "data/external/.gitkeep",
+        "models/.gitkeep",
+        "notebooks/README.md",
+        "reports/figures/.gitkeep",
+        *(
+            f"{src}/{module}.py"
+            for module in (
+                "__init__",
+                "config",
+                "data",
+                "validation",
+                "features",
+                "modeling",
+                "prepare",
+                "validate",
+                "train",
+                "evaluate",
+                "predict",
+                "tracking",
+                "monitor",
+            )
+        ),
+        *(
+            f"{tests}/{module}.py"
+            for module in (
+                "conftest",
+                "test_data",
+                "test_features",
+                "test_model",
+                "test_predict",
+                "test_monitor",
+            )
+        ),
+    }
+    if answers.get("ml_framework", "scikit-learn") != "scikit-learn":
+        result.add(f"{src}/iris.csv")
+    if answers.get("serving", "fastapi") == "fastapi":
+        result |= {f"{src}/serve.py", f"{tests}/test_api.py"}
+    if answers.get("data_versioning", "dvc") == "dvc":
+        result |= {".dvc/.gitignore", ".dvc/config", ".dvcignore", "dvc.yaml"}
+    docker = answers.get("docker", True)
+    if docker:
+        result |= {".dockerignore", "Dockerfile"}
+    ci = answers.get("ci", "github")
+    if ci in ("github", "both"):
+        result |= {".github/dependabot.yml", ".github/workflows/ci.yml"}
+        if docker:
+            result.add(".github/workflows/release.yml")
+    if ci in ("gitlab", "both"):
+        result.add(".gitlab-ci.yml")
+    if answers.get("pre_commit", True):
+        result.add(".pre-commit-config.yaml")
+    if answers.get("docs", "mkdocs") == "mkdocs":
+        result |= {"mkdocs.yml", "docs/index.md", "docs/pipeline.md", "docs/data.md"}
+    return result
+
+
+def _text_files(project: Path) -> dict[str, str]:
+    return {
+        name: (project / name).read_text(encoding="utf-8")
+        for name in sorted(files(project))
+        if Path(name).suffix not in BINARY
+    }
+
+
+def leftover_jinja(project: Path) -> list[str]:
+    """Files that still hold Jinja syntax (a template bug)."""
+    return [
+        f"{name}: unrendered Jinja"
+        for name, text in _text_files(project).items()
+        if JINJA_LEFTOVER.search(text)
+    ]
+
+
+@functools.lru_cache(maxsize=4096)  # many combinations share most files' texts
+def _parse_error(name: str, text: str) -> str:
+    try:
+        if name.endswith(".toml"):
+            tomllib.loads(text)
+        elif name.endswith((".yml", ".yaml")):
+            # mkdocs.yml may use !!python/name tags (material emoji); FullLoader reads them.
+            list(yaml.load_all(text, Loader=yaml.FullLoader))
+        elif name.endswith(".json"):
+            json.loads(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
+        return f"{name}: {' '.join(str(error).split())[:200]}"
+    return ""
+
+
+def unparsable(project: Path) -> list[str]:
+    """TOML, YAML and JSON files that do not parse."""
+    errors = (_parse_error(name, text) for name, text in _text_files(project).items())
+    return [error for error in errors if error]
+
+
+def dockerfile_context(project: Path, *, lock_written: bool) -> list[str]:
+    """COPY sources that are missing, or that .dockerignore keeps out of the build context."""
+    dockerfile = project / "Dockerfile"
+    if not dockerfile.exists():
+        return []
+    allowed = {
+        line[1:].rstrip("/")
+        for line in (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.startswith("!")
+    }
+    problems = []
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            for source in line.split()[1:-1]:
+                # uv.lock is written after rendering (uv lock), not by the template.
+                missing = not (project / source).exists()
+                if missing and (lock_written or source != "uv.lock"):
+                    problems.append(f"Dockerfile: COPY {source}: no such file")
+                if source.rstrip("/") not in allowed:
+                    problems.append(f"Dockerfile: COPY {source}: excluded by .dockerignore")
+    problems += [
+        f".dockerignore lets {secret} into the image"
+        for secret in (".env", ".git", "data", ".dvc")
+        if secret in allowed
+    ]
+    return problems
+
+
+# Words that must not appear in the files people read and run (Makefile, README, CI, docs,
+# Dockerfile, pyproject) when the tool they name was not chosen.
+_SURFACE = re.compile(
+    r"^(Makefile|README\.md|Dockerfile|pyproject\.toml|mkdocs\.yml|\.gitlab-ci\.yml"
+    r"|\.pre-commit-config\.yaml|\.github/.*|docs/.*)$"
+)
+
+
+def _forbidden(answers: Mapping[str, Any]) -> dict[str, re.Pattern[str]]:
+    """What a project with these answers must not mention, by reason."""
+    rules: dict[str, str] = {}
+    if answers.get("data_versioning", "dvc") != "dvc":
+        rules["data_versioning=none"] = r"\bdvc\b(?!live)|dvc\.yaml|make (push|pull)"
+    if answers.get("serving", "fastapi") != "fastapi":
+        rules["serving=none"] = r"fastapi|uvicorn|make serve|/predict\b|^serve:"
+    if not answers.get("docker", True):
+        rules["docker=no"] = r"docker|container image"
+    ci = answers.get("ci", "github")
+    if ci == "none":
+        rules["ci=none"] = r"github actions|\.github/|gitlab|badge"
+    elif ci == "github":
+        rules["ci=github"] = r"gitlab"
+    elif ci == "gitlab":
+        rules["ci=gitlab"] = r"github actions|\.github/workflows|dependabot"
+    if answers.get("docs", "mkdocs") != "mkdocs":
+        rules["docs=none"] = r"mkdocs|make docs"
+    if not answers.get("pre_commit", True):
+        rules["pre_commit=no"] = r"pre-commit"
+    tracking = answers.get("experiment_tracking", "dvclive")
+    if tracking != "dvclive":
+        rules[f"experiment_tracking={tracking}"] = r"dvclive"
+    if tracking != "mlflow":
+        rules[f"experiment_tracking={tracking} (mlflow)"] = r"mlflow|mlruns"
+    framework = answers.get("ml_framework", "scikit-learn")
+    if framework != "scikit-learn":
+        rules[f"ml_framework={framework}"] = r"scikit-learn|sklearn|joblib|random forest"
+    if framework != "pytorch":
+        rules[f"ml_framework={framework} (torch)"] = r"\btorch\b|pytorch"
+    remote = answers.get("dvc_remote", "local")
+    for other in {"s3", "gcs", "azure", "ssh"} - {remote}:
+        rules[f"dvc_remote={remote} ({other})"] = rf"dvc-{'gs' if other == 'gcs' else other}\b"
+    return {reason: re.compile(pattern, re.IGNORECASE) for reason, pattern in rules.items()}
+
+
+def dead_references(project: Path, answers: Mapping[str, Any]) -> list[str]:
+    """Mentions of tools that were not chosen, in the files people read and run."""
+    rules = _forbidden(answers)
+    problems = []
+    for name, text in _text_files(project).items():
+        if not _SURFACE.match(name):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            for reason, pattern in rules.items():
+                found = pattern.search(line)
+                if found:
+                    problems.append(f"{name}:{number}: '{found.group(0)}' with {reason}")
+    return problems
+
+
+def problems(project: Path, answers: Mapping[str, Any], *, lock_written: bool) -> list[str]:
+    """Every static problem of a rendered project (linters aside)."""
+    have, want = files(project) - {"uv.lock"}, expected_files(answers)
+    found = [f"unexpected file {name}" for name in sorted(have - want)]
+    found += [f"missing file {name}" for name in sorted(want - have)]
+    found += leftover_jinja(project)
+    found += unparsable(project)
+    found += dockerfile_context(project, lock_written=lock_written)
+    found += dead_references(project, answers)
+    return found
