@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 # Never download interpreters: use the Pythons that are installed.
 export UV_PYTHON_DOWNLOADS ?= never
 
-.PHONY: help bootstrap project test test-fast lint format
+.PHONY: help bootstrap project test test-fast lint format docs
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,3 +48,7 @@ lint: bootstrap ## ruff check and format check
 format: bootstrap ## Fix style
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+docs: bootstrap ## Regenerate the reference pages, then build the documentation site (strict)
+	$(VENV)/bin/python docs/generate.py
+	$(VENV)/bin/mkdocs build --strict

@@ -8,7 +8,7 @@ value NOT_ASKED in the combinations where copier would not ask it, and only ther
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,14 +91,18 @@ def pairs(combination: Mapping[str, Any]) -> set[tuple]:
     return set(itertools.combinations(combination.items(), 2))
 
 
-def _completion(partial: Mapping[str, Any], questionnaire: Questionnaire) -> dict[str, Any] | None:
+def _completion(
+    partial: Mapping[str, Any],
+    questionnaire: Questionnaire,
+    allowed: Callable[[Mapping[str, Any]], bool] = lambda _: True,
+) -> dict[str, Any] | None:
     """A valid full combination that agrees with `partial`, or None when there is none."""
     table = options(questionnaire)
     names = list(table)
 
     def extend(index: int, combination: dict[str, Any]) -> dict[str, Any] | None:
         if index == len(names):
-            return dict(combination)
+            return dict(combination) if allowed(combination) else None
         name = names[index]
         asked = questionnaire.is_asked(questionnaire[name], answers(combination), _DST)
         candidates = [partial[name]] if name in partial else table[name]
@@ -152,6 +156,40 @@ def pairwise(questionnaire: Questionnaire = QUESTIONNAIRE) -> list[dict[str, Any
         assert is_valid(combination, questionnaire), combination
         uncovered -= pairs(combination)
         result.append(combination)
+    return result
+
+
+def each_value(
+    allowed: Callable[[Mapping[str, Any]], bool] = lambda _: True,
+    questionnaire: Questionnaire = QUESTIONNAIRE,
+) -> list[dict[str, Any]]:
+    """Few combinations that, together, use every value of every option at least once.
+
+    Round-robin: each new combination takes, option by option in copier.yml's order, the
+    next value not used yet (or else the default) for which a valid completion that
+    `allowed` accepts still exists. `allowed` states limits of the machine the projects run
+    on.
+    """
+    table = options(questionnaire)
+    unused = {(name, v) for name, values in table.items() for v in values if v != NOT_ASKED}
+    result: list[dict[str, Any]] = []
+    while unused:
+        fixed: dict[str, Any] = {}
+        for name, values in table.items():
+            # Values not used yet first, in turn; then the default (copier.yml's first value),
+            # which keeps the options that depend on this one askable.
+            turn = len(result) % len(values)
+            ordered = [v for v in values[turn:] + values[:turn] if (name, v) in unused]
+            ordered += [v for v in values if v not in ordered]
+            fixed[name] = next(
+                value
+                for value in ordered
+                if _completion({**fixed, name: value}, questionnaire, allowed)
+            )
+        used = {(name, value) for name, value in fixed.items()} & unused
+        assert used, f"no progress: {sorted(unused, key=repr)} cannot be used"
+        unused -= used
+        result.append(fixed)
     return result
 
 

@@ -104,3 +104,35 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# PyTorch's CPU index (download.pytorch.org) is not reachable here; this machine keeps a CPU
+# build of torch for Python 3.11 in pip's find-links folder. Projects with PyTorch are
+# therefore installed for Python 3.11, with uv taking torch from a local index of that file.
+TORCH_PYTHON = "3.11"
+
+
+def _find_links() -> list[Path]:
+    """pip's find-links folders, from the environment or pip's own configuration."""
+    value = os.environ.get("PIP_FIND_LINKS", "")
+    if not value:
+        pip = [sys.executable, "-m", "pip", "config", "get", "global.find-links"]
+        value = subprocess.run(pip, capture_output=True, text=True, check=False).stdout
+    return [Path(part) for part in value.split() if Path(part).is_dir()]
+
+
+def torch_index(where: Path) -> str:
+    """A PEP 503 index in `where` holding this machine's CPU torch wheel (skip if none)."""
+    tag = "cp" + TORCH_PYTHON.replace(".", "")
+    wheels = [w for d in _find_links() for w in sorted(d.glob(f"torch-*+cpu-{tag}-*.whl"))]
+    if not wheels:
+        pytest.skip(
+            "ml_framework=pytorch: download.pytorch.org is unreachable and no CPU torch wheel "
+            f"for Python {TORCH_PYTHON} is in pip's find-links folders"
+        )
+    (where / "torch").mkdir(parents=True, exist_ok=True)
+    (where / "torch" / "index.html").write_text(
+        f'<html><body><a href="{wheels[-1].as_uri()}">{wheels[-1].name}</a></body></html>\n',
+        encoding="utf-8",
+    )
+    return where.as_uri()

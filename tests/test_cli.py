@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -9,7 +15,7 @@ import yaml
 from mlops_new import __version__
 from mlops_new.source import TEMPLATE_URL
 
-from .conftest import run, tree
+from .conftest import CLI, run, tree
 
 
 def test_help_explains_usage(cli) -> None:
@@ -116,6 +122,14 @@ USER_ERRORS = {
     "python keyword as package": (["p", "-d", "package_name=class"], "keyword"),
     "stdlib clash": (["p", "-d", "package_name=json"], "shadows"),
     "leading digit": (["p", "-d", "package_name=1abc"], "not a valid package name"),
+    "dependency clash": (["p", "-d", "package_name=pandas"], "shadows"),
+    "path separator in package": (["p", "-d", "package_name=a/b"], "e.g. 'ml_a_b'"),
+    "windows name as package": (["p", "-d", "package_name=aux"], "reserved name on Windows"),
+    "path separator in slug": (["p", "-d", "project_slug=a/b"], "not a valid slug"),
+    "dot-dot slug": (["p", "-d", "project_slug=.."], "not a valid slug"),
+    "empty package name": (["p", "-d", "package_name="], "not a valid package name"),
+    "bad yes/no": (["p", "-d", "docker=maybe"], "not yes/no"),
+    "computed value": (["p", "-d", "model_file=x.bin"], "unknown question 'model_file'"),
     "bad slug": (["p", "-d", "project_slug=Bad Slug"], "not a valid slug"),
     "windows reserved name": (["con", "--defaults"], "reserved name on Windows"),
     "empty project name": (["p", "-d", "project_name= "], "must not be empty"),
@@ -185,3 +199,148 @@ def test_fork_template_is_rendered_and_recorded(cli, tmp_path, env) -> None:
     fork = _git_template(tmp_path / "fork", env, "name:\n  type: str\n  default: course\n")
     cli("p", "--template", fork, "--defaults", "--no-lock", check=True)
     assert (tmp_path / "p" / "README.md").read_text() == "# course\n"
+
+
+def _tree_with_contents(path: Path) -> dict[str, bytes]:
+    return {name: (path / name).read_bytes() for name in tree(path)}
+
+
+def test_name_errors_suggest_a_fix(cli) -> None:
+    for args in (["p", "-d", "package_name=class"], ["p", "-d", "project_slug=My Project"]):
+        proc = cli(*args, "--no-lock")
+        assert proc.returncode == 2 and "e.g. '" in proc.stderr, proc.stderr
+
+
+def test_sigterm_mid_generation_leaves_nothing(env, tmp_path: Path) -> None:
+    """SIGTERM while `uv lock` runs (after rendering): no project, no temporary folder."""
+    proc = subprocess.Popen(
+        [CLI, "stopped", "--defaults", "--no-git"],
+        cwd=tmp_path,
+        env=env | {"UV_OFFLINE": "0"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    # The staging folder holds the rendered project once the answers file is there.
+    while not list(tmp_path.glob(".mlops-new-*/stopped/.copier-answers.yml")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "rendering did not start"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_render_error_mid_way_writes_nothing(cli, tmp_path: Path, env) -> None:
+    fork = _git_template(tmp_path / "fork", env, "name:\n  type: str\n  default: x\n")
+    # Files render in order: several are written before this one fails.
+    for letter in "abcdefgh":
+        (fork / f"{letter}.txt.jinja").write_text("{{ name }}\n", encoding="utf-8")
+    (fork / "zz.txt.jinja").write_text("{{ name.missing.attribute }}\n", encoding="utf-8")
+    run(["git", "add", "-A"], cwd=fork, env=env, check=True)
+    run(["git", "commit", "-qm", "v2"], cwd=fork, env=env, check=True)
+    run(["git", "tag", "v2.0.0"], cwd=fork, env=env, check=True)
+    (tmp_path / "existing").mkdir()
+    (tmp_path / "existing" / "a.txt").write_text("mine\n", encoding="utf-8")
+    before = _tree_with_contents(tmp_path)
+    for target, extra in (("fresh", []), ("existing", ["--force"])):
+        proc = cli(target, "--template", fork, "--defaults", "--no-lock", *extra)
+        assert proc.returncode == 2, proc.stderr
+        assert "missing" in proc.stderr and "Traceback" not in proc.stderr
+        assert _tree_with_contents(tmp_path) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_read_only_target_is_refused_and_left_unchanged(env) -> None:
+    command = [str(CLI), "--no-lock", "--no-git", "--defaults"]
+    if os.geteuid() == 0:  # root writes anywhere: run as an unprivileged user
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root and setpriv (util-linux) is not installed")
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    # pytest's tmp_path is private to root: use a folder every user can reach.
+    base = Path(tempfile.mkdtemp(prefix="mlops-new-ro-", dir="/tmp"))
+    base.chmod(0o755)
+    locked = base / "locked"
+    (locked / "existing").mkdir(parents=True)
+    (locked / "existing" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    for folder in (locked / "existing", locked):
+        folder.chmod(0o555)
+    # A folder the user may write to, but whose src/ is read-only: --force adds the top-level
+    # files, then fails inside src/, and must take back what it added.
+    partly = base / "partly"
+    (partly / "src").mkdir(parents=True)
+    (partly / "notes.txt").write_text("mine\n", encoding="utf-8")
+    partly.chmod(0o777)
+    (partly / "src").chmod(0o555)
+    before = _tree_with_contents(base)
+    targets = ((locked / "new", []), (locked / "existing", ["--force"]), (partly, ["--force"]))
+    try:
+        for target, extra in targets:
+            proc = run([*command, *extra, target], cwd=base, env=env | {"HOME": str(base)})
+            assert proc.returncode == 2, proc.stderr
+            assert proc.stderr.startswith("Error: cannot write"), proc.stderr
+            assert "Traceback" not in proc.stderr
+            assert _tree_with_contents(base) == before
+    finally:
+        for folder in (locked, locked / "existing", partly / "src"):
+            folder.chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_presets_are_listed_with_their_answers(cli) -> None:
+    out = cli("presets", check=True).stdout
+    for name in ("minimal", "standard", "full", "course"):
+        assert f"\n{name} " in f"\n{out}"
+    assert "data_versioning=none" in out and "ci=both" in out
+
+
+@pytest.mark.parametrize("name", ["minimal", "standard", "full", "course"])
+def test_preset_sets_answers_and_is_recorded(cli, tmp_path: Path, name: str) -> None:
+    from mlops_new import presets
+
+    from . import static
+
+    cli("p", "--preset", name, "--no-lock", "--no-git", check=True)
+    recorded = yaml.safe_load((tmp_path / "p" / ".copier-answers.yml").read_text())
+    expected = presets.load(name).answers
+    assert {k: recorded[k] for k in expected} == expected
+    assert recorded["preset"] == name
+    answers = recorded | {"package_name": "p"}
+    assert static.problems(tmp_path / "p", answers, lock_written=False) == []
+    assert (tmp_path / "p" / "COURSE.md").exists() == (name == "course")
+
+
+def test_data_wins_over_a_preset_file(cli, tmp_path: Path) -> None:
+    kit = tmp_path / "Course 2027.yml"
+    kit.write_text("# Our course\nci: gitlab\ndocker: false\n", encoding="utf-8")
+    cli("p", "--preset", kit, "-d", "docker=true", "--no-lock", "--no-git", check=True)
+    recorded = yaml.safe_load((tmp_path / "p" / ".copier-answers.yml").read_text())
+    assert (recorded["ci"], recorded["docker"], recorded["preset"]) == (
+        "gitlab",
+        True,
+        "course-2027",
+    )
+
+
+PRESET_ERRORS = {
+    "unknown key": ("colour: blue\n", "preset bad.yml: unknown question 'colour'"),
+    "invalid value": ("ci: jenkins\n", "preset bad.yml: ci: 'jenkins' is not one of"),
+    "not a mapping": ("- ci\n", "must be a mapping"),
+    "malformed": ("ci: [github\n", "not valid YAML at line"),
+}
+
+
+@pytest.mark.parametrize("content, message", PRESET_ERRORS.values(), ids=PRESET_ERRORS.keys())
+def test_bad_preset_file_names_file_and_key(cli, tmp_path: Path, content, message) -> None:
+    (tmp_path / "bad.yml").write_text(content, encoding="utf-8")
+    before = tree(tmp_path)
+    proc = cli("p", "--preset", "bad.yml", "--no-lock")
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert tree(tmp_path) == before
+
+
+def test_unknown_preset_name(cli) -> None:
+    proc = cli("p", "--preset", "huge", "--no-lock")
+    assert proc.returncode == 2 and "no such preset" in proc.stderr

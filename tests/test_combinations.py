@@ -9,8 +9,10 @@ on every core (see `test_full_product`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -22,7 +24,7 @@ import pytest
 from mlops_new import create
 
 from . import combinations, static
-from .conftest import BIN, run
+from .conftest import BIN, TORCH_PYTHON, run, torch_index
 
 PAIRWISE = combinations.pairwise()
 FIXED = {"project_name": "Combo Project", "package_name": "combo"}
@@ -75,6 +77,24 @@ def test_workflows_and_dockerfiles_pass_their_linters(rendered, env) -> None:
     root = rendered[0][1].parent
     failures = _lint(root, [path for _, path in rendered], env)
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("index", range(len(PAIRWISE)), ids=lambda i: f"c{i:02d}")
+def test_dependencies_resolve(rendered, index: int, env, tmp_path: Path) -> None:
+    """`uv lock` finds a solution for the pins of every combination, for every Python the
+    project supports (uv resolves for all of them at once)."""
+    answers, project = rendered[index]
+    if answers["ml_framework"] == "pytorch":
+        if answers["python_version"] != TORCH_PYTHON:
+            pytest.skip(
+                "ml_framework=pytorch: download.pytorch.org is unreachable here and the only "
+                f"CPU torch wheel on this machine is for Python {TORCH_PYTHON}"
+            )
+        env = env | {"UV_INDEX": f"pytorch-cpu={torch_index(tmp_path / 'torch-index')}"}
+    work = tmp_path / "lock"
+    shutil.copytree(project, work)
+    out = run(["uv", "lock", "--quiet"], cwd=work, env=env)
+    assert out.returncode == 0, f"{_label(answers)}:\n{out.stderr[-3000:]}"
 
 
 def test_static_checks_catch_a_dead_reference(tmp_path: Path) -> None:
@@ -142,9 +162,11 @@ def _accelerate_copier() -> None:
     copier compiles every template afresh in each run's new Jinja environment, and runs
     `git` for each rendered file to sync executable bits when the destination is inside a
     git repository (ours never is). Compiled templates are memoised by their source and
-    the environment's extensions; the git sync is skipped.
+    the environment's extensions; the git sync is skipped; copier.yml is parsed once.
     """
     import copier._main
+    import copier._subproject
+    import copier._template
     import jinja2
 
     original = jinja2.Environment.compile
@@ -157,7 +179,23 @@ def _accelerate_copier() -> None:
         return compiled[key]
 
     jinja2.Environment.compile = compile_once
+    # The template is a plain folder and every destination a fresh folder outside any git
+    # repository, so copier's git probes (a subprocess each) can only answer "no".
     copier._main.is_git_available = lambda: False
+    copier._template.is_git_available = lambda: False
+    copier._subproject.is_in_git_repo = lambda _path: False
+    # copier.yml is parsed once, not once per render (the result is deep-copied each time,
+    # so no render can change another's configuration).
+    load = copier._template.load_template_config
+    parsed: dict[tuple, Any] = {}
+
+    def load_once(conf_path, quiet=False):
+        key = (str(conf_path), quiet)
+        if key not in parsed:
+            parsed[key] = load(conf_path, quiet)
+        return copy.deepcopy(parsed[key])
+
+    copier._template.load_template_config = load_once
 
 
 _worker_source: str | None = None
@@ -177,7 +215,8 @@ def _check_chunk(chunk: list[dict[str, Any]]) -> tuple[list[str], dict[str, tupl
     assert _worker_source is not None
     problems: list[str] = []
     texts: dict[str, tuple[str, str]] = {}
-    with tempfile.TemporaryDirectory(prefix="mlops-new-product-") as tmp:
+    memory = "/dev/shm" if os.path.isdir("/dev/shm") else None  # rendering is file-bound
+    with tempfile.TemporaryDirectory(prefix="mlops-new-product-", dir=memory) as tmp:
         root = Path(tmp)
         for index, combination in enumerate(chunk):
             answers = combinations.answers(combination) | FIXED

@@ -19,8 +19,9 @@ HELP = """Create a machine-learning repository that is green from the first minu
   mlops-new PATH --defaults       no questions: take every default
   mlops-new COMMAND --help        help on one command
 
-The project gets data/ models/ src/ folders, a scikit-learn training pipeline,
-tests that pass, a uv-managed pyproject.toml and a self-documenting Makefile.
+The project gets data/ models/ src/ folders, a versioned training pipeline
+(scikit-learn, PyTorch or your own), tests that pass, a uv-managed pyproject.toml
+and a self-documenting Makefile. `mlops-new presets` lists ready-made sets of answers.
 """
 
 
@@ -129,6 +130,15 @@ def new(
             "--data-file", metavar="FILE", help="YAML file of answers (question: answer)."
         ),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            metavar="NAME|FILE",
+            help="Start from a preset: minimal, standard, full, course (see `mlops-new "
+            "presets`), or a YAML file of answers. --data and --data-file win over it.",
+        ),
+    ] = None,
     template: Annotated[
         str | None,
         typer.Option(
@@ -188,6 +198,7 @@ def new(
             template=template,
             vcs_ref=vcs_ref,
             ask=_paused(status, ask) if ask else None,
+            preset=preset,
             force=force,
             git=not no_git,
             lock=not no_lock,
@@ -195,6 +206,184 @@ def new(
         )
     _report(result, path)
 
+
+@app.command("presets")
+def list_presets() -> None:
+    """List the built-in presets: what each is for and the answers it sets.
+
+    Use one with `mlops-new PATH --preset NAME`; a preset can also be your own YAML file of
+    answers (`--preset course-2027.yml`), with a `# description` as its first line.
+    """
+    from mlops_new import presets
+
+    for preset in presets.builtin():
+        typer.echo(f"{preset.name:10} {preset.description}")
+        answers = ", ".join(f"{k}={_show(v)}" for k, v in preset.answers.items())
+        typer.echo(f"{'':10} {answers or '(every default)'}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@app.command("update")
+def update_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH", help="The generated project (default: here).", show_default=False
+        ),
+    ] = Path("."),
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Change an answer (repeatable): -d docker=yes adds Docker, -d ci=gitlab "
+            "switches CI, -d data_versioning=dvc turns DVC on.",
+        ),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--vcs-ref",
+            metavar="REF",
+            help="Template tag or commit to update to (default: its latest release; "
+            ":current: keeps the project's release and only changes answers).",
+        ),
+    ] = None,
+    pretend: Annotated[
+        bool,
+        typer.Option(
+            "--pretend",
+            "--dry-run",
+            help="Try the update on a throw-away clone and list the files it would add, "
+            "change, remove or leave in conflict; write nothing.",
+        ),
+    ] = False,
+) -> None:
+    """Update a project to the latest release of its template, keeping your changes.
+
+    The project must be a clean git tree (commit or stash first). copier re-applies your
+    changes on top of the new release; edits that collide with the template's are left as
+    inline conflict markers and marked unmerged in git. Prints the files added, changed,
+    removed and in conflict. Exit 0: updated (or already up to date); 1: conflicts to
+    resolve (how to resolve or abort is printed); 2: nothing done (the reason on one line).
+    Plain `copier update --defaults --conflict inline` does the same without mlops-new.
+    """
+    from rich.console import Console
+
+    from mlops_new.update import report, update
+
+    with Console(stderr=True).status("Updating…", spinner="dots") as status:
+        result = update(
+            path,
+            _parse_data(data or []),
+            vcs_ref=vcs_ref,
+            pretend=pretend,
+            progress=lambda step: status.update(f"{step}…"),
+        )
+    typer.echo(report(result, str(path)))
+    if result.conflicts and not result.pretend:
+        raise typer.Exit(1)
+
+
+@app.command("check")
+def check_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH", help="The generated project (default: here).", show_default=False
+        ),
+    ] = Path("."),
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="text (default) or json: {path, source, current, latest, behind}.",
+        ),
+    ] = "text",
+) -> None:
+    """Say whether a project is behind its template's latest release (for CI).
+
+    Reads the release and source recorded in .copier-answers.yml and asks the source for
+    its release tags; nothing is cloned nor changed. Exit 0: up to date; 1: behind (run
+    `mlops-new update`); 2: cannot tell (the reason on one line).
+    """
+    import json
+
+    from mlops_new.check import check, display
+
+    if output not in {"text", "json"}:
+        raise UsageError(f"--format {output}: choose text or json")
+    result = check(path)
+    here = str(path) in {"", "."}
+    name = display(path, Path(result.path))
+    if output == "json":
+        typer.echo(json.dumps(result.as_dict()))
+    elif result.behind:
+        typer.echo(
+            f"{name} is behind its template: {result.current} → {result.latest} "
+            f"({result.source}). Run `mlops-new update{'' if here else ' ' + str(path)}`."
+        )
+    else:
+        typer.echo(f"{name} is up to date with its template ({result.current}, {result.source}).")
+    if result.behind:
+        raise typer.Exit(1)
+
+
+@app.command("doctor")
+def doctor_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH", help="The repository to audit (default: here).", show_default=False
+        ),
+    ] = Path("."),
+    min_level: Annotated[
+        int,
+        typer.Option(
+            "--min-level",
+            min=0,
+            max=2,
+            metavar="N",
+            help="Exit 1 unless the repository reaches level N (0, 1 or 2); for CI.",
+        ),
+    ] = 0,
+    output: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT", help="text (default) or json (for CI)."),
+    ] = "text",
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Skip the one network check (is the template newer?)."),
+    ] = False,
+) -> None:
+    """Audit any repository against the MLOps maturity levels, check by check.
+
+    Level 0 manual process, 1 ML pipeline automation, 2 CI/CD automation: for each check,
+    pass, fail or not applicable, why, and a one-line fix. Reads files only; never runs the
+    repository's code. Exit 0: --min-level reached; 1: not reached; 2: cannot audit.
+    """
+    from mlops_new.doctor import diagnose
+
+    if output not in {"text", "json"}:
+        raise UsageError(f"--format {output}: choose text or json")
+    report = diagnose(path, offline=offline)
+    from mlops_new.doctor.report import as_json, show
+
+    if output == "json":
+        typer.echo(as_json(report, min_level=min_level))
+    else:
+        from rich.console import Console
+
+        show(report, Console(), min_level=min_level)
+    if report.level < min_level:
+        raise typer.Exit(1)
 
 def _paused(status, ask):
     """Stop the spinner while the prompts own the terminal."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -47,6 +48,13 @@ def check_destination(dest: Path, *, force: bool) -> None:
     name = dest.name
     if not name or name in {".", ".."} or str(dest).strip() == "":
         raise UsageError(f"'{dest}' does not name a new folder; give a name like 'iris-classifier'")
+    try:
+        _check_existing(dest, force=force)
+    except OSError as error:
+        raise UsageError(f"cannot write {dest}: {_reason(error)}") from None
+
+
+def _check_existing(dest: Path, *, force: bool) -> None:
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"{dest} exists and is a file; choose another name")
     if dest.is_dir() and any(dest.iterdir()) and not force:
@@ -80,6 +88,7 @@ def create(
     template: str | None = None,
     vcs_ref: str | None = None,
     ask: Asker | None = None,
+    preset: str | None = None,
     force: bool = False,
     git: bool = True,
     lock: bool = True,
@@ -96,6 +105,7 @@ def create(
         template: a git URL, clone or bundle of a template (a fork); default: the bundled one.
         vcs_ref: the tag or commit of `template` to render.
         ask: prompts for the questions `answers` does not cover (interactive use).
+        preset: a built-in preset's name or a preset file; `answers` win over it.
         force: add the template's files to an existing, non-empty folder.
         git: run `git init` and make a first commit.
         lock: run `uv lock`, so the first commit pins every dependency.
@@ -119,6 +129,11 @@ def create(
             src = sources.resolve(template)
             say("Reading the template")
             questionnaire = _remote_questions(src.render_from, vcs_ref, stack)
+        if preset is not None:
+            from mlops_new import presets
+
+            chosen = presets.load(preset)
+            given = presets.answers_for(chosen, questionnaire, dest) | given
         identity = git_identity()
         defaults = dict(identity)
         if ask is not None:
@@ -126,8 +141,12 @@ def create(
         else:
             result.answers = questionnaire.resolve(given, dest, defaults=defaults)
 
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".mlops-new-", dir=dest.parent))
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            # Same filesystem as the destination, so the final move is a rename.
+            staging = Path(tempfile.mkdtemp(prefix=".mlops-new-", dir=dest.parent))
+        except OSError as error:
+            raise UsageError(f"cannot write in {dest.parent}: {_reason(error)}") from None
         stack.callback(shutil.rmtree, staging, ignore_errors=True)
         rendered = staging / dest.name
         say("Rendering the template")
@@ -143,13 +162,20 @@ def create(
             _git_init(rendered, result, identity)
         elif git:
             result.skipped.append("git init and first commit: the folder already had files")
-        if merging:
-            result.kept = _merge(rendered, dest)
-        else:
-            if dest.is_dir():
-                dest.rmdir()  # empty: replace it
-            os.replace(rendered, dest)
+        try:
+            if merging:
+                result.kept = _merge(rendered, dest)
+            else:
+                if dest.is_dir():
+                    dest.rmdir()  # empty: replace it
+                os.replace(rendered, dest)
+        except OSError as error:
+            raise UsageError(f"cannot write {dest}: {_reason(error)}") from None
     return result
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def _remote_questions(src: str, vcs_ref: str | None, stack: ExitStack) -> Questionnaire:
@@ -183,8 +209,9 @@ def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None
         raise UsageError(f"copier could not render {src}: {_one_line(error)}") from None
     except Exception as error:
         from copier.errors import CopierError
+        from jinja2 import TemplateError
 
-        if isinstance(error, CopierError):
+        if isinstance(error, CopierError | TemplateError):
             raise UsageError(f"copier could not render {src}: {_one_line(error)}") from None
         raise
 
@@ -266,14 +293,28 @@ def _git_init(project: Path, result: Result, identity: Mapping[str, str]) -> Non
 
 
 def _merge(rendered: Path, dest: Path) -> list[str]:
-    """Move the template's files into an existing folder without touching any file there."""
-    kept = []
-    for path in sorted(rendered.rglob("*")):
-        target = dest / path.relative_to(rendered)
-        if path.is_dir() and not path.is_symlink():
-            target.mkdir(exist_ok=True)
-        elif not target.exists() and not target.is_symlink():
-            os.replace(path, target)
-        elif target.is_file() and target.read_bytes() != path.read_bytes():
-            kept.append(str(target.relative_to(dest)))
+    """Move the template's files into an existing folder without touching any file there.
+
+    All or nothing: if a move fails (a read-only folder, a full disk), what was added so far
+    is taken out again, so the folder is as it was.
+    """
+    kept: list[str] = []
+    added: list[Path] = []
+    try:
+        for path in sorted(rendered.rglob("*")):
+            target = dest / path.relative_to(rendered)
+            if path.is_dir() and not path.is_symlink():
+                if not target.is_dir():
+                    target.mkdir()
+                    added.append(target)
+            elif not target.exists() and not target.is_symlink():
+                os.replace(path, target)
+                added.append(target)
+            elif target.is_file() and target.read_bytes() != path.read_bytes():
+                kept.append(str(target.relative_to(dest)))
+    except BaseException:
+        for path in reversed(added):  # files before the folders that hold them
+            with contextlib.suppress(OSError):
+                path.rmdir() if path.is_dir() else path.unlink()
+        raise
     return kept

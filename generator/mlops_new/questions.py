@@ -150,7 +150,8 @@ class Questionnaire:
             self.cast(unknown[0], None)  # raises with the list of known questions
         answers: dict[str, Any] = {}
         for question in self.questions:
-            if not self.is_asked(question, answers, dst_path):
+            # As in copier, a condition sees every answer given up front, even later ones.
+            if not self.is_asked(question, {**given, **answers}, dst_path):
                 continue
             if question.name in given:
                 value = self.cast(question.name, given[question.name])

@@ -1,0 +1,305 @@
+"""Update a generated project from its template with copier, and say what changed."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops_new.check import (
+    ANSWERS_FILE,
+    Progress,
+    Recorded,
+    display,
+    git,
+    git_reason,
+    latest_release,
+    parse_version,
+    read_project,
+)
+from mlops_new.errors import UsageError
+
+#: The labels copier gives the two sides of an inline conflict.
+_MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
+_UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
+#: Undoes an update from inside the project: tracked files back to HEAD, new files deleted.
+ABORT = "git restore --source=HEAD --staged --worktree -- . && git clean -fd -- ."
+
+
+@dataclass
+class UpdateResult:
+    """What `update` did (or, with `pretend`, would do). Paths are relative to the project."""
+
+    path: Path
+    from_version: str
+    to_version: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    #: Files left with inline conflict markers (and marked unmerged in git).
+    conflicts: list[str] = field(default_factory=list)
+    pretend: bool = False
+
+    @property
+    def touched(self) -> bool:
+        """Whether any file was (or would be) added, changed, removed or left in conflict."""
+        return bool(self.added or self.changed or self.removed or self.conflicts)
+
+
+def update(
+    path: Path | str = ".",
+    data: Mapping[str, Any] | None = None,
+    *,
+    vcs_ref: str | None = None,
+    pretend: bool = False,
+    progress: Progress | None = None,
+) -> UpdateResult:
+    """Update a project to a newer release of its template, keeping the user's changes.
+
+    copier renders the release the project was made from, diffs it against the project,
+    renders the new release and re-applies the diff; edits that collide are left as inline
+    conflict markers. Nothing is touched unless the project is a clean git tree, and a failed
+    update is undone.
+
+    Args:
+        path: the generated project (a git repository or a folder inside one).
+        data: answers to change, e.g. `{"docker": "yes"}`, validated like at creation.
+        vcs_ref: the template tag or commit to update to (default: its newest release;
+            `:current:` keeps the current release, to change answers only).
+        pretend: work on a throw-away clone and report what would change.
+        progress: called with a description of each slow step.
+
+    Raises:
+        UsageError: the project or its source is unusable, an answer is invalid, or copier
+            refuses the update (a downgrade, an unknown ref); the project is left unchanged.
+    """
+    say = progress or (lambda _: None)
+    recorded = read_project(path)
+    shown = display(path, recorded.path)
+    top = _repository(recorded.path, shown)
+    _refuse_dirty(recorded.path, shown)
+    say("Asking the template for its releases")
+    latest = latest_release(recorded.source)
+    target = recorded.commit if vcs_ref == ":current:" else vcs_ref or latest
+    now, then = parse_version(recorded.commit), parse_version(target)
+    if now is not None and then is not None and then < now:
+        raise UsageError(
+            f"{shown} is at template {recorded.commit}; {target} is older and copier cannot "
+            "downgrade a project (pass a newer --vcs-ref, or none for the latest release)"
+        )
+    given = dict(data or {})
+    if not given and (target == recorded.commit or (now is not None and then == now)):
+        return UpdateResult(recorded.path, recorded.commit, recorded.commit, pretend=pretend)
+    if not pretend:
+        try:
+            _run(recorded.path, recorded, given, target, say)
+        except BaseException:
+            _restore(recorded.path)
+            raise
+        return _result(recorded.path, top, recorded.commit)
+    with tempfile.TemporaryDirectory(prefix="mlops-new-pretend-") as tmp:
+        say("Cloning the project to try the update")
+        clone = Path(tmp, "project")
+        head = git("rev-parse", "HEAD", cwd=top).stdout.strip()
+        _must(
+            git("clone", "--quiet", "--no-checkout", str(top), str(clone)),
+            "cannot clone the project to try the update",
+        )
+        _must(git("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD")
+        where = clone / recorded.path.resolve().relative_to(top)
+        _run(where, recorded, given, target, say)
+        result = _result(where, clone.resolve(), recorded.commit)
+    result.path, result.pretend = recorded.path, True
+    return result
+
+
+def _must(proc, message: str) -> None:
+    if proc.returncode != 0:
+        raise UsageError(f"{message}: {git_reason(proc)}")
+
+
+def _repository(project: Path, shown: str) -> Path:
+    """The top of the git repository holding the project, which must have a commit."""
+    top = git("rev-parse", "--show-toplevel", cwd=project)
+    if top.returncode != 0:
+        raise UsageError(
+            f"{shown} is not a git repository, and copier merges updates with git; run "
+            "`git init && git add -A && git commit -m 'Initial commit'` in it first"
+        )
+    if git("rev-parse", "--verify", "--quiet", "HEAD", cwd=project).returncode != 0:
+        raise UsageError(f"{shown} has no commit yet; commit it first (git add -A && git commit)")
+    return Path(top.stdout.strip()).resolve()
+
+
+def _refuse_dirty(project: Path, shown: str) -> None:
+    """Refuse uncommitted changes, untracked files included, exactly as copier does."""
+    status = git("status", "--porcelain", "--untracked-files=all", "--", ".", cwd=project)
+    lines = status.stdout.splitlines()
+    if status.returncode != 0 or not lines:
+        return
+    files = [ln[3:] for ln in lines]
+    listed = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    raise UsageError(
+        f"{shown} has uncommitted changes ({listed}); an update must start from a clean tree "
+        "so that it can be reviewed and undone: commit them, or `git stash --include-untracked`"
+    )
+
+
+def _run(project: Path, recorded: Recorded, given: dict, target: str, say: Progress) -> None:
+    """Run copier's update in `project`; every copier failure becomes a UsageError."""
+    from copier import Worker
+    from plumbum import ProcessExecutionError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # copier's warnings would break the one-line error
+            with Worker(
+                dst_path=project,
+                data=given,
+                vcs_ref=target,
+                defaults=True,
+                overwrite=True,
+                unsafe=False,
+                conflict="inline",
+                quiet=True,
+            ) as worker:
+                say(f"Reading the template at {target}")
+                _validate(Path(worker.template.local_abspath), target, recorded, given)
+                say(f"Updating from {recorded.commit} to {target}")
+                worker.run_update()
+    except UsageError:
+        raise
+    except ProcessExecutionError as error:
+        lines = [ln.strip() for ln in str(error.stderr).splitlines() if ln.strip()]
+        reason = (lines or [f"git exited with {error.retcode}"])[-1].removeprefix("fatal: ")
+        raise UsageError(f"cannot update {recorded.path.name}: {reason}") from None
+    except Exception as error:
+        from copier.errors import CopierError
+        from jinja2 import TemplateError
+
+        if isinstance(error, ValueError | TypeError | OSError | CopierError | TemplateError):
+            raise UsageError(f"cannot update {recorded.path.name}: {_one_line(error)}") from None
+        raise
+
+
+def _validate(template: Path, target: str, recorded: Recorded, given: Mapping[str, Any]) -> None:
+    """Check new and recorded answers against the new release's questions.
+
+    copier silently replaces a recorded answer that the new release no longer accepts with
+    the default (dropping, say, the user's CI provider); refusing is the safer answer.
+    """
+    from mlops_new.questions import load
+
+    conf = next(template / n for n in ("copier.yml", "copier.yaml") if (template / n).is_file())
+    questionnaire = load(conf)
+    try:
+        questionnaire.resolve(given, recorded.path, defaults=recorded.answers)
+    except UsageError as error:
+        question = str(error).partition(":")[0]
+        if question in given or question.startswith("unknown question"):
+            raise
+        raise UsageError(
+            f"the template at {target} refuses an answer recorded in {ANSWERS_FILE}: {error}"
+        ) from None
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _restore(project: Path) -> None:
+    """Put the project back as it was committed (the tree was clean before the update)."""
+    with contextlib.suppress(UsageError):
+        git("restore", "--source=HEAD", "--staged", "--worktree", "--", ".", cwd=project)
+        git("clean", "-fdq", "--", ".", cwd=project)
+
+
+def _result(project: Path, top: Path, before: str) -> UpdateResult:
+    """Classify what the update did from `git status`, and find conflict markers."""
+    import yaml
+
+    answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
+    result = UpdateResult(project, before, str(answers.get("_commit", before)))
+    status = git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project)
+    _must(status, "cannot read git status after the update")
+    entries = iter(status.stdout.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        code, name = entry[:2], entry[3:]
+        if "R" in code or "C" in code:
+            next(entries, None)  # the rename's source path
+        name = (top / name).relative_to(project.resolve()).as_posix()
+        if code in _UNMERGED or name.endswith(".rej"):
+            result.conflicts.append(name)
+        elif code == "??" or "A" in code:
+            result.added.append(name)
+        elif "D" in code:
+            result.removed.append(name)
+        else:
+            result.changed.append(name)
+    for bucket in (result.added, result.changed):
+        for name in list(bucket):
+            if _has_markers(project / name):
+                bucket.remove(name)
+                result.conflicts.append(name)
+    for bucket in (result.added, result.changed, result.removed, result.conflicts):
+        bucket.sort()
+    return result
+
+
+def _has_markers(path: Path) -> bool:
+    try:
+        with path.open("rb") as lines:
+            return any(line.rstrip() in _MARKERS for line in lines)
+    except OSError:
+        return False
+
+
+def report(result: UpdateResult, shown: str) -> str:
+    """What a person reads after `mlops-new update`: the files, then what to do next."""
+    name = display(shown, result.path)
+    if not result.touched:
+        return f"{name} is up to date with its template ({result.to_version}); nothing changed."
+    verb = "Would update" if result.pretend else "Updated"
+    versions = f"template {result.from_version} → {result.to_version}"
+    if result.from_version == result.to_version:
+        versions = f"answers changed, template {result.to_version}"
+    lines = [f"{verb} {name}: {versions}"]
+    labels = ("added", "changed", "removed", "conflict")
+    if result.pretend:
+        labels = ("would add", "would change", "would remove", "would conflict")
+    buckets = (result.added, result.changed, result.removed, result.conflicts)
+    for label, files in zip(labels, buckets, strict=True):
+        lines += [f"  {label:<14} {file}" for file in files]
+    counts = (len(b) for b in buckets)
+    lines.append(", ".join(f"{n} {w}" for n, w in zip(counts, labels, strict=True) if n))
+    if result.pretend:
+        lines.append("Dry run: nothing was written. Run without --pretend to update.")
+        return "\n".join(lines)
+    cd = [] if shown in {"", "."} else [f"  cd {shown}"]
+    message = f'git add -A && git commit -m "Update from template {result.to_version}"'
+    if "pyproject.toml" in result.changed:
+        lines.append("pyproject.toml changed: run `uv lock` (or `make setup`) before committing.")
+    if result.conflicts:
+        lines += [
+            f"{len(result.conflicts)} file(s) in conflict: yours between `<<<<<<< before updating`"
+            " and `=======`, the template's between `=======` and `>>>>>>> after updating`.",
+            "Resolve: edit each file and delete the marker lines, or take one side whole:",
+            "  git checkout --ours -- FILE      # yours",
+            "  git checkout --theirs -- FILE    # the template's",
+            "then commit:",
+            *cd,
+            f"  {message}",
+            "Or abort the whole update (the files it added are deleted):",
+            *cd,
+            f"  {ABORT}",
+        ]
+    else:
+        lines += ["Review with `git diff`, then commit:", *cd, f"  {message}"]
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""The documentation: generated reference pages are current, and the site builds strictly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .conftest import BIN, ROOT, run
+
+
+def test_generated_reference_pages_are_current(env) -> None:
+    out = run([sys.executable, ROOT / "docs" / "generate.py", "--check"], cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_site_builds_strictly(env, tmp_path: Path) -> None:
+    run(
+        [BIN / "mkdocs", "build", "--strict", "--site-dir", tmp_path / "site"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    assert (tmp_path / "site" / "options" / "index.html").is_file()
+
+
+def test_readme_links_resolve() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\((docs/[^)#]+)", readme):
+        assert (ROOT / target).is_file(), target

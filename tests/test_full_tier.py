@@ -1,0 +1,77 @@
+"""Tier 2: every value of every option, installed and run for real.
+
+A few combinations (round-robin, generated from copier.yml) that together use each value of
+each option at least once are each created with the CLI, then set up, tested, run and
+linted with their own `make` targets, and checked with `pre-commit run --all-files` where
+pre-commit was chosen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from . import combinations
+from .conftest import CLI, TORCH_PYTHON, run, torch_index
+
+pytestmark = pytest.mark.slow
+
+
+def _runnable_here(combination: Mapping[str, Any]) -> bool:
+    return combination.get("ml_framework") != "pytorch" or (
+        combination.get("python_version") == TORCH_PYTHON
+    )
+
+
+COMBINATIONS = combinations.each_value(_runnable_here)
+
+
+@pytest.fixture(scope="session")
+def local_torch_index(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return torch_index(tmp_path_factory.mktemp("torch-index"))
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS, ids=combinations.label)
+def test_full_make_run(
+    combination: dict[str, Any], tmp_path: Path, menv, request: pytest.FixtureRequest
+) -> None:
+    answers = combinations.answers(combination)
+    env = dict(menv)
+    if answers["ml_framework"] == "pytorch":
+        # Same name as the project's index: uv uses this URL for it instead.
+        env["UV_INDEX"] = f"pytorch-cpu={request.getfixturevalue('local_torch_index')}"
+    data = [arg for name, value in answers.items() for arg in ("--data", f"{name}={value}")]
+    created = run([CLI, "full", "--defaults", *data], cwd=tmp_path, env=env, check=True)
+    project = tmp_path / "full"
+    assert (project / "uv.lock").is_file(), created.stdout + created.stderr
+
+    def make(*targets: str) -> str:
+        return run(["make", *targets], cwd=project, env=env, check=True).stdout
+
+    make("setup")
+    assert " passed" in make("test")
+    pipeline = make("pipeline")
+    metrics = json.loads((project / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["accuracy"] >= 0.85, pipeline
+    model_file = {"scikit-learn": "model.joblib", "pytorch": "model.pt", "none": "model.json"}
+    assert (project / "models" / model_file[answers["ml_framework"]]).is_file()
+    if answers["data_versioning"] == "none":
+        assert not re.search(r"\bdvc\b", (project / "Makefile").read_text(encoding="utf-8"))
+    make("lint")
+    if answers["pre_commit"]:
+        out = run(
+            ["uv", "run", "--frozen", "pre-commit", "run", "--all-files"],
+            cwd=project,
+            env=env,
+            check=True,
+        ).stdout
+        assert "Passed" in out and "Failed" not in out
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    for name, value in answers.items():
+        assert recorded[name] == value
