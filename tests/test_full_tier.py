@@ -47,9 +47,25 @@ def test_full_make_run(
         # Same name as the project's index: uv uses this URL for it instead.
         env["UV_INDEX"] = f"pytorch-cpu={request.getfixturevalue('local_torch_index')}"
     data = [arg for name, value in answers.items() for arg in ("--data", f"{name}={value}")]
-    created = run([CLI, "full", "--defaults", *data], cwd=tmp_path, env=env, check=True)
+    recorded = _create_and_run(["--defaults", *data], tmp_path, env)
+    assert {name: recorded[name] for name in answers} == answers
+
+
+@pytest.mark.parametrize("preset", ["minimal", "full", "course"])
+def test_builtin_preset_is_green(preset: str, tmp_path: Path, menv) -> None:
+    """Each built-in preset (standard is the defaults: test_generated_project) runs green."""
+    recorded = _create_and_run(["--preset", preset], tmp_path, dict(menv))
+    assert recorded["preset"] == preset
+    assert (tmp_path / "full" / "COURSE.md").exists() == (preset == "course")
+
+
+def _create_and_run(args: list[str], tmp_path: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Create a project with the CLI, run its make targets (and pre-commit where chosen);
+    return its recorded answers."""
+    created = run([CLI, "full", *args], cwd=tmp_path, env=env, check=True)
     project = tmp_path / "full"
     assert (project / "uv.lock").is_file(), created.stdout + created.stderr
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
 
     def make(*targets: str) -> str:
         return run(["make", *targets], cwd=project, env=env, check=True).stdout
@@ -72,6 +88,4 @@ def test_full_make_run(
             check=True,
         ).stdout
         assert "Passed" in out and "Failed" not in out
-    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
-    for name, value in answers.items():
-        assert recorded[name] == value
+    return answers
