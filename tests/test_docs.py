@@ -1,4 +1,5 @@
-"""The documentation: generated reference pages are current, and the site builds strictly."""
+"""The documentation and the repository itself: generated reference pages are current, the
+site builds strictly, and the code is lint-clean."""
 
 from __future__ import annotations
 
@@ -29,3 +30,9 @@ def test_readme_links_resolve() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for target in re.findall(r"\]\((docs/[^)#]+)", readme):
         assert (ROOT / target).is_file(), target
+
+
+def test_repository_is_ruff_clean(env) -> None:
+    """The generator's own code and tests pass the same linter they hold projects to."""
+    run([BIN / "ruff", "check", "--no-cache", "."], cwd=ROOT, env=env, check=True)
+    run([BIN / "ruff", "format", "--check", "--no-cache", "."], cwd=ROOT, env=env, check=True)

@@ -246,3 +246,12 @@ def test_image_builds_and_serves_predictions(project: Path, menv, base_image: st
     finally:
         sh("buildah", "rm", container, check=False)
         sh("podman", "rmi", image, check=False)
+
+
+def test_doctor_step_of_the_generated_ci_passes(project: Path, menv) -> None:
+    """The doctor command the generated workflow runs (minus uvx) passes on the project."""
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    step = next(line for line in workflow.splitlines() if "- run:" in line and "doctor" in line)
+    args = step.split("mlops-new doctor", 1)[1].split()
+    assert args[:2] == ["--min-level", "2"]
+    run([CLI, "doctor", *args], cwd=project, env=menv, check=True)

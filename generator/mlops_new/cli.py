@@ -385,6 +385,7 @@ def doctor_command(
     if report.level < min_level:
         raise typer.Exit(1)
 
+
 def _paused(status, ask):
     """Stop the spinner while the prompts own the terminal."""
 

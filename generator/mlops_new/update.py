@@ -151,12 +151,13 @@ def _refuse_dirty(project: Path, shown: str) -> None:
 
 def _run(project: Path, recorded: Recorded, given: dict, target: str, say: Progress) -> None:
     """Run copier's update in `project`; every copier failure becomes a UsageError."""
-    from copier import Worker
     from plumbum import ProcessExecutionError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # copier's warnings would break the one-line error
+            from copier import Worker
+
             with Worker(
                 dst_path=project,
                 data=given,
@@ -194,8 +195,10 @@ def _validate(template: Path, target: str, recorded: Recorded, given: Mapping[st
     """
     from mlops_new.questions import load
 
-    conf = next(template / n for n in ("copier.yml", "copier.yaml") if (template / n).is_file())
-    questionnaire = load(conf)
+    found = [template / n for n in ("copier.yml", "copier.yaml") if (template / n).is_file()]
+    if not found:
+        return  # not a template: copier says so
+    questionnaire = load(found[0])
     try:
         questionnaire.resolve(given, recorded.path, defaults=recorded.answers)
     except UsageError as error:
@@ -261,6 +264,10 @@ def _has_markers(path: Path) -> bool:
         return False
 
 
+def _files(count: int) -> str:
+    return f"{count} file" + ("" if count == 1 else "s")
+
+
 def report(result: UpdateResult, shown: str) -> str:
     """What a person reads after `mlops-new update`: the files, then what to do next."""
     name = display(shown, result.path)
@@ -286,10 +293,13 @@ def report(result: UpdateResult, shown: str) -> str:
     message = f'git add -A && git commit -m "Update from template {result.to_version}"'
     if "pyproject.toml" in result.changed:
         lines.append("pyproject.toml changed: run `uv lock` (or `make setup`) before committing.")
+    if result.removed:
+        lines.append("Removed files stay in your last commit: `git checkout HEAD -- FILE`.")
     if result.conflicts:
         lines += [
-            f"{len(result.conflicts)} file(s) in conflict: yours between `<<<<<<< before updating`"
-            " and `=======`, the template's between `=======` and `>>>>>>> after updating`.",
+            f"{_files(len(result.conflicts))} in conflict. In each, yours is between "
+            "`<<<<<<< before updating` and `=======`,",
+            "the template's between `=======` and `>>>>>>> after updating`.",
             "Resolve: edit each file and delete the marker lines, or take one side whole:",
             "  git checkout --ours -- FILE      # yours",
             "  git checkout --theirs -- FILE    # the template's",

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 #: The MLOps maturity levels (Google's "MLOps: continuous delivery and automation pipelines").
 LEVELS = {0: "manual process", 1: "ML pipeline automation", 2: "CI/CD automation"}
-#: Where each check is explained; `{name}` is the check's code.
+#: Where each check is explained; `{name}` is the check's code in lower case.
 DOCS_URL = "https://mlops-new.github.io/mlops-new/doctor/#{name}"
 
 
@@ -58,12 +58,16 @@ class Check:
 
     level: ClassVar[int]
     requires: ClassVar[frozenset[str]] = frozenset()
-    url: ClassVar[str] = DOCS_URL
 
     @property
     def family(self) -> str:
         """repo-review family: one per maturity level."""
         return f"mlops-level-{self.level}"
+
+    @property
+    def url(self) -> str:
+        """Where the check is explained (repo-review links to it)."""
+        return DOCS_URL.format(name=self.code.lower())
 
     @property
     def code(self) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import configparser
-import fnmatch
 import re
-from typing import Any
 
 from mlops_new.doctor.base import Check, Outcome, failed, hint, listed, not_applicable, passed
 from mlops_new.doctor.level0 import declared
-from mlops_new.doctor.repo import Loaded, Repo
+from mlops_new.doctor.repo import Repo
+from mlops_new.doctor.versioning import dvc_stages, lfs_match, lfs_patterns, paths
 
 DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".feather", ".arrow", ".avro", ".orc", ".h5",
                    ".hdf5", ".npy", ".npz", ".xlsx", ".xls", ".jsonl", ".sqlite", ".db", ".zip",
@@ -34,53 +33,12 @@ _METRIC = re.compile(
 )
 
 
+#: A model logged to a registry (MLflow's `log_model`/`register_model` calls).
+_MODEL_LOG = r"(\.log_model|\bregister_model)\s*\(|\bregistered_model_name\s*="
+
+
 class Level1(Check):
     level = 1
-
-
-def dvc_stages(repo: Repo) -> tuple[Loaded | None, dict[str, dict[str, Any]]]:
-    """dvc.yaml as loaded, and its stages (a `foreach`/`matrix` stage's body is its `do`)."""
-    return repo.memo("dvc_stages", _dvc_stages)
-
-
-def _dvc_stages(repo: Repo) -> tuple[Loaded | None, dict[str, dict[str, Any]]]:
-    loaded = repo.yaml("dvc.yaml")
-    if loaded is None or not loaded.ok or not isinstance(loaded.data, dict):
-        return loaded, {}
-    stages = loaded.data.get("stages")
-    result = {}
-    for name, stage in (stages if isinstance(stages, dict) else {}).items():
-        body = stage.get("do", stage) if isinstance(stage, dict) else stage
-        result[str(name)] = body if isinstance(body, dict) else {}
-    return loaded, result
-
-
-def paths(entries: Any) -> list[str]:
-    """The paths of a stage's deps/outs/metrics/params list (`- path` or `- path: {opts}`)."""
-    found: list[str] = []
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, str):
-            found.append(entry)
-        elif isinstance(entry, dict):
-            found += [str(key) for key in entry]
-    return found
-
-
-def lfs_patterns(repo: Repo) -> list[str]:
-    """The .gitattributes patterns stored with git LFS."""
-    text = repo.text(".gitattributes")
-    if text is None or not text.ok:
-        return []
-    return [line.split()[0] for line in text.data.splitlines() if "filter=lfs" in line]
-
-
-def _lfs_match(path: str, patterns: list[str]) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    return any(
-        fnmatch.fnmatch(path, p.lstrip("/")) or fnmatch.fnmatch(name, p)
-        or path.startswith(p.lstrip("/").rstrip("*").rstrip("/") + "/")
-        for p in patterns
-    )  # fmt: skip
 
 
 class MLO101(Level1):
@@ -99,7 +57,7 @@ class MLO101(Level1):
             except configparser.Error as error:
                 line = f" at line {error.lineno}" if hasattr(error, "lineno") else ""
                 return failed(f".dvc/config cannot be parsed{line}", "dvc remote list")
-            remotes = [s.strip("'\"")[7:].strip('"') for s in parser.sections() if "remote " in s]
+            remotes = [s for s in parser.sections() if s.strip("'\"").startswith("remote ")]
             default = parser.get("core", "remote", fallback="")
             where = f"default remote '{default}'" if default else f"{len(remotes)} remote(s)"
             if not remotes:
@@ -134,14 +92,14 @@ class MLO102(Level1):
             for f in sorted(git.tracked)
             if f.split("/")[0] in {"data", "models"}
             and not _PLACEHOLDER.search(f)
-            and not _lfs_match(f, lfs)
+            and not lfs_match(f, lfs)
         ]
         stored += [
             f
             for f in sorted(git.tracked)
             if f.lower().endswith(DATA_EXTENSIONS + MODEL_EXTENSIONS)
             and f not in stored
-            and not _lfs_match(f, lfs)
+            and not lfs_match(f, lfs)
             and _size(repo, f) > 1_000_000
         ]
         if stored:
@@ -210,13 +168,11 @@ class MLO103(Level1):
         tool = pyproject.data.get("tool") if pyproject is not None and pyproject.ok else None
         if isinstance(tool, dict) and "kedro" in tool:
             return passed("Kedro project: nodes declare their inputs and outputs")
-        make = " (the Makefile runs steps but records no data, params or outputs)"
+        make = "; the Makefile runs steps but records no data, params or outputs"
         return failed(
             "no pipeline definition (dvc.yaml, Snakefile, Kedro)"
             + (make if repo.exists("Makefile") else ""),
-            hint(
-                repo, f"describe each step as a DVC stage: {add_stage}", data="data_versioning=dvc"
-            ),
+            hint(repo, add_stage, data="data_versioning=dvc"),
         )
 
 
@@ -269,7 +225,8 @@ class MLO105(Level1):
         found = _tests_with(repo, signal)
         if found:
             return passed(f"{found[0]} checks the data ({found[1]})")
-        what = f"{len(repo.test_files)} test files, none checks" if repo.test_files else "no test"
+        count = len(repo.test_files)
+        what = f"{count} test file{'s' if count != 1 else ''}, none checks" if count else "no test"
         return failed(
             f"{what} the data against a schema",
             "add tests/test_data.py: validate the data against a schema (e.g. pandera)",
@@ -346,9 +303,7 @@ class MLO108(Level1):
         lfs = [p for p in lfs_patterns(repo) if _is_model(p.replace("*", "x"))]
         if lfs:
             return passed(f"git LFS stores {listed(lfs)}")
-        logged = repo.grep(
-            r"\b(log_model|register_model|registered_model_name)\b", repo.python_files
-        )
+        logged = repo.grep(_MODEL_LOG, repo.python_files)
         if logged:
             return passed(f"MLflow model log ({logged[0]}:{logged[1]})")
         return failed(

@@ -283,8 +283,9 @@ class Repo:
             if f.endswith(".py")
             and (
                 re.search(r"(^|/)(test_[^/]*|[^/]*_test)\.py$", f)
-                or re.search(r"(^|/)tests?/", f)
-                and not f.endswith(("conftest.py", "__init__.py"))
+                or (
+                    re.search(r"(^|/)tests?/", f) and not f.endswith(("conftest.py", "__init__.py"))
+                )
             )
         ]
 
@@ -377,27 +378,8 @@ class Repo:
         present = [f for f in folders if self.is_dir(f)]
         if not present or self.git is None:
             return []
-        out = self._git("ls-files", "-z", "--others", "--exclude-standard", "--", *present)
+        out = self._git(
+            "ls-files", "-z", "--others", "--exclude-standard", "--directory",
+            "--no-empty-directory", "--", *present,
+        )  # fmt: skip
         return sorted(set(out.stdout.split("\0")) - {""}) if out and out.returncode == 0 else []
-
-
-def strings(value: Any, *, budget: int = 50_000) -> list[str]:
-    """Every string value inside parsed YAML/JSON, visiting each node once.
-
-    YAML anchors can make a small file expand to a huge (or cyclic) tree; the walk visits
-    shared nodes once and stops after `budget` nodes.
-    """
-    found: list[str] = []
-    seen: set[int] = set()
-    stack = [value]
-    while stack and budget > 0:
-        node = stack.pop()
-        budget -= 1
-        if isinstance(node, str):
-            found.append(node)
-        elif isinstance(node, dict | list):
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.extend(reversed(list(node.values()) if isinstance(node, dict) else node))
-    return found

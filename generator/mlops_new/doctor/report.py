@@ -13,13 +13,14 @@ from mlops_new.doctor.base import Status
 if TYPE_CHECKING:
     from rich.console import Console
 
-_MARKS = {Status.PASS: ("✓", "green"), Status.FAIL: ("✗", "bold red"), Status.NA: ("–", "dim")}
+_MARKS = {Status.PASS: ("✓", "green"), Status.FAIL: ("✗", "bold red"), Status.NA: ("-", "dim")}
 
 
 def as_json(report: Report, *, min_level: int) -> str:
     """The report as JSON, with whether `min_level` was reached."""
     data = report.as_dict()
-    data.update(min_level=min_level, min_level_reached=report.level >= min_level)
+    levels = data.pop("levels")
+    data.update(min_level=min_level, min_level_reached=report.level >= min_level, levels=levels)
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

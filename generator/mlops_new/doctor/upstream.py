@@ -98,7 +98,8 @@ def _ls_remote(src: str, timeout: float) -> dict[str, str] | str:
         "GIT_PROTOCOL_FROM_USER": "0",
         "GIT_SSH_COMMAND": f"ssh -o BatchMode=yes -o ConnectTimeout={max(1, int(timeout))}",
     }
-    command = ["git", "-c", "protocol.ext.allow=never", "ls-remote", url]
+    allow = ["-c", "protocol.ext.allow=never", "-c", "protocol.file.allow=always"]
+    command = ["git", *allow, "ls-remote", url]
     try:
         # A session of its own: on timeout the whole group goes, including git's remote helper
         # (which would otherwise keep the pipes open and make the wait hang).
