@@ -92,7 +92,11 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         result |= {".dockerignore", "Dockerfile"}
     ci = answers.get("ci", "github")
     if ci in ("github", "both"):
-        result |= {".github/dependabot.yml", ".github/workflows/ci.yml"}
+        result |= {
+            ".github/dependabot.yml",
+            ".github/workflows/ci.yml",
+            ".github/workflows/template-check.yml",
+        }
         if docker:
             result.add(".github/workflows/release.yml")
     if ci in ("gitlab", "both"):
