@@ -9,7 +9,7 @@ on every core (see `test_full_product`).
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import hashlib
 import os
 import shutil
@@ -25,6 +25,7 @@ from mlops_new import create
 
 from . import combinations, static
 from .conftest import BIN, TORCH_PYTHON, run, torch_index
+from .fastcopier import accelerated
 
 PAIRWISE = combinations.pairwise()
 FIXED = {"project_name": "Combo Project", "package_name": "combo"}
@@ -156,54 +157,16 @@ FULL = os.environ.get("MLOPS_NEW_FULL_PRODUCT") == "1"
 CHUNK = 150
 
 
-def _accelerate_copier() -> None:
-    """Make repeated in-process renders fast without changing what they produce.
-
-    copier compiles every template afresh in each run's new Jinja environment, and runs
-    `git` for each rendered file to sync executable bits when the destination is inside a
-    git repository (ours never is). Compiled templates are memoised by their source and
-    the environment's extensions; the git sync is skipped; copier.yml is parsed once.
-    """
-    import copier._main
-    import copier._subproject
-    import copier._template
-    import jinja2
-
-    original = jinja2.Environment.compile
-    compiled: dict[tuple, Any] = {}
-
-    def compile_once(self, source, name=None, filename=None, raw=False, defer_init=False):
-        key = (source, name, filename, raw, defer_init, tuple(sorted(self.extensions)))
-        if key not in compiled:
-            compiled[key] = original(self, source, name, filename, raw, defer_init)
-        return compiled[key]
-
-    jinja2.Environment.compile = compile_once
-    # The template is a plain folder and every destination a fresh folder outside any git
-    # repository, so copier's git probes (a subprocess each) can only answer "no".
-    copier._main.is_git_available = lambda: False
-    copier._template.is_git_available = lambda: False
-    copier._subproject.is_in_git_repo = lambda _path: False
-    # copier.yml is parsed once, not once per render (the result is deep-copied each time,
-    # so no render can change another's configuration).
-    load = copier._template.load_template_config
-    parsed: dict[tuple, Any] = {}
-
-    def load_once(conf_path, quiet=False):
-        key = (str(conf_path), quiet)
-        if key not in parsed:
-            parsed[key] = load(conf_path, quiet)
-        return copy.deepcopy(parsed[key])
-
-    copier._template.load_template_config = load_once
-
-
 _worker_source: str | None = None
 
 
+_worker_stack = contextlib.ExitStack()
+
+
 def _start_worker(render_from: str) -> None:
+    """In each worker process: fast renders (tests/fastcopier.py) from the bundled copy."""
     global _worker_source
-    _accelerate_copier()
+    _worker_stack.enter_context(accelerated())
     _worker_source = render_from
 
 
