@@ -16,10 +16,11 @@ ARGS ?=
 # only that Python (ARGS="-d python_version=3.12" overrides it).
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 # Never download interpreters: use the Pythons that are installed.
 export UV_PYTHON_DOWNLOADS ?= never
 
-.PHONY: help bootstrap project test test-fast lint format docs
+.PHONY: help bootstrap project test test-fast lint format docs bench
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,3 +53,6 @@ format: bootstrap ## Fix style
 docs: bootstrap ## Regenerate the reference pages, then build the documentation site (strict)
 	$(VENV)/bin/python docs/generate.py
 	$(VENV)/bin/mkdocs build --strict
+
+bench: bootstrap ## Time mlops-new against its anchors; writes benchmarks/results.md (BENCH_ARGS=--quick)
+	$(VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)

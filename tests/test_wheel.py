@@ -33,7 +33,18 @@ def test_wheel_carries_template_and_renders_offline(tmp_path: Path, env) -> None
     venv = tmp_path / "venv"
     run([uv, "venv", "--quiet", "--python", "3.11", venv], cwd=tmp_path, env=env, check=True)
     run(
-        [uv, "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel],
+        # --compile-bytecode, as pip does by default: the bundled template's .py files get
+        # __pycache__ folders, which must not reach generated projects.
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--compile-bytecode",
+            "--python",
+            venv / "bin" / "python",
+            wheel,
+        ],
         cwd=tmp_path,
         env=env,
         check=True,
@@ -48,4 +59,8 @@ def test_wheel_carries_template_and_renders_offline(tmp_path: Path, env) -> None
         check=True,
     )
     assert (work / "from-wheel" / "src" / "from_wheel" / "train.py").is_file()
+    site = next((venv / "lib").glob("python3.*/site-packages/mlops_new/_template"))
+    assert list(site.rglob("*.pyc")), "the installed template has bytecode (the case to cover)"
+    leaked = [p for p in tree(work / "from-wheel") if "__pycache__" in p or p.endswith(".pyc")]
+    assert leaked == []
     assert tree(work / "from-wheel") >= {"Makefile", "pyproject.toml", ".copier-answers.yml"}

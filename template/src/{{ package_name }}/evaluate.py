@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
-from . import config, modeling, tracking
+from . import config, modeling
 from .features import split_xy
 from .validation import CLASSES
-
-matplotlib.use("Agg")  # render to files; no display needed
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
 
 def confusion(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
@@ -42,6 +38,12 @@ def score(model: modeling.Model, frame: pd.DataFrame) -> dict[str, float]:
 
 def plot_confusion(matrix: np.ndarray) -> None:
     """Save the confusion matrix as a picture (reports/figures/confusion_matrix.png)."""
+    # Imported here: plotting is slow to import, and only the pipeline stage needs it.
+    import matplotlib
+
+    matplotlib.use("Agg")  # render to files; no display needed
+    import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(figsize=(4, 4))
     axes.imshow(matrix, cmap="Blues")
     axes.set(xlabel="predicted", ylabel="actual", xticks=CLASSES, yticks=CLASSES)
@@ -54,6 +56,8 @@ def plot_confusion(matrix: np.ndarray) -> None:
 
 def main() -> int:
     """Write metrics.json and the confusion matrix; return 1 below the accuracy threshold."""
+    from . import tracking  # the tracker's library is only needed here
+
     params = config.load_params()
     threshold = params["evaluate"]["min_accuracy"]
     model = modeling.load(config.MODEL_FILE)
