@@ -28,8 +28,7 @@ def gitconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def env(gitconfig: Path) -> dict[str, str]:
+def user_environment(gitconfig: Path, *, columns: int = 120) -> dict[str, str]:
     """The environment of a user's shell: our tools on PATH, their git identity, no prompts."""
     result = dict(os.environ)
     result.update(
@@ -39,10 +38,16 @@ def env(gitconfig: Path) -> dict[str, str]:
         UV_PYTHON_DOWNLOADS="never",
         PYENV_VERSION=result.get("PYENV_VERSION", PYENV_VERSIONS),
         NO_COLOR="1",
-        COLUMNS="120",
+        COLUMNS=str(columns),
     )
     result.pop("VIRTUAL_ENV", None)
     return result
+
+
+@pytest.fixture
+def env(gitconfig: Path) -> dict[str, str]:
+    """A user's shell (see `user_environment`), for one test."""
+    return user_environment(gitconfig)
 
 
 def run(args, *, cwd: Path, env: dict[str, str], timeout: float = 600, check: bool = False, **kw):

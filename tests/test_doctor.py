@@ -15,7 +15,7 @@ from mlops_new import create
 from mlops_new.doctor import LEVELS, Report, all_checks, diagnose
 from mlops_new.doctor.base import Status
 
-from .conftest import BIN, PYENV_VERSIONS, ROOT, run
+from .conftest import BIN, ROOT, run, user_environment
 
 MINIMAL = {
     "data_versioning": "none",
@@ -31,18 +31,7 @@ MINIMAL = {
 @pytest.fixture(scope="session")
 def genv(gitconfig: Path) -> dict[str, str]:
     """A user's environment (git identity, no interpreter downloads), for session fixtures."""
-    env = dict(os.environ)
-    env.update(
-        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        GIT_CONFIG_GLOBAL=str(gitconfig),
-        GIT_CONFIG_NOSYSTEM="1",
-        UV_PYTHON_DOWNLOADS="never",
-        PYENV_VERSION=env.get("PYENV_VERSION", PYENV_VERSIONS),
-        NO_COLOR="1",
-        COLUMNS="100",
-    )
-    env.pop("VIRTUAL_ENV", None)
-    return env
+    return user_environment(gitconfig, columns=100)
 
 
 def commit(path: Path, env: dict[str, str], message: str = "Initial commit") -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import BIN, CLI, PYENV_VERSIONS, ROOT, run, tree
+from .conftest import BIN, CLI, ROOT, run, tree, user_environment
 
 PKG = "template/src/{{ package_name }}"
 ANSWERS = ".copier-answers.yml"
@@ -48,18 +48,7 @@ PRESET = {
 
 @pytest.fixture(scope="module")
 def uenv(gitconfig: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        GIT_CONFIG_GLOBAL=str(gitconfig),
-        GIT_CONFIG_NOSYSTEM="1",
-        UV_PYTHON_DOWNLOADS="never",
-        PYENV_VERSION=env.get("PYENV_VERSION", PYENV_VERSIONS),
-        NO_COLOR="1",
-        COLUMNS="200",
-    )
-    env.pop("VIRTUAL_ENV", None)
-    return env
+    return user_environment(gitconfig, columns=200)
 
 
 def git(*args, cwd: Path, env: dict[str, str]) -> str:

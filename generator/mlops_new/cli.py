@@ -99,6 +99,14 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def _path_argument(help: str):
+    return typer.Argument(metavar="PATH", help=help, show_default=False)
+
+
+#: The PATH of update and check: a generated project, the current folder by default.
+ProjectPath = Annotated[Path, _path_argument("The generated project (default: here).")]
+
+
 @app.command(no_args_is_help=True)
 def new(
     path: Annotated[
@@ -230,12 +238,7 @@ def _show(value: Any) -> str:
 
 @app.command("update")
 def update_command(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="PATH", help="The generated project (default: here).", show_default=False
-        ),
-    ] = Path("."),
+    path: ProjectPath = Path("."),
     data: Annotated[
         list[str] | None,
         typer.Option(
@@ -293,12 +296,7 @@ def update_command(
 
 @app.command("check")
 def check_command(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="PATH", help="The generated project (default: here).", show_default=False
-        ),
-    ] = Path("."),
+    path: ProjectPath = Path("."),
     output: Annotated[
         str,
         typer.Option(
@@ -338,12 +336,7 @@ def check_command(
 
 @app.command("doctor")
 def doctor_command(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="PATH", help="The repository to audit (default: here).", show_default=False
-        ),
-    ] = Path("."),
+    path: Annotated[Path, _path_argument("The repository to audit (default: here).")] = Path("."),
     min_level: Annotated[
         int,
         typer.Option(
