@@ -203,6 +203,7 @@ def _check_chunk(chunk: list[dict[str, Any]]) -> tuple[list[str], dict[str, tupl
 
 
 @pytest.mark.skipif(not FULL, reason="the full product runs with MLOPS_NEW_FULL_PRODUCT=1")
+@pytest.mark.timeout(6 * 3600)  # about 50 minutes on 2 cores; the default 15 would cut it
 def test_full_product(tmp_path: Path, env) -> None:
     from mlops_new import source
 
