@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import filecmp
+import functools
 from pathlib import Path
 
 import pytest
+from mlops_new.source import bundled
 
+from . import combinations
 from .conftest import BIN, CLI, ROOT, run, tree
 
 # Post-generation steps of mlops-new, and the two lines that say where the template came from.
@@ -44,3 +47,106 @@ def test_plain_copier_copy_matches_mlops_new(tmp_path: Path, env) -> None:
         return [ln for ln in lines if not ln.startswith(("_src_path:", "_commit:"))]
 
     assert recorded(plain) == recorded(ours)
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under root: its permission bits and its bytes."""
+    return {
+        str(path.relative_to(root)): (path.stat().st_mode & 0o777, path.read_bytes())
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _render_both(src: Path, answers: dict, tmp_path: Path) -> tuple[dict, dict]:
+    import copier
+    from mlops_new.create import _render
+
+    plain, ours = tmp_path / "plain" / "p", tmp_path / "ours" / "p"
+    copier.run_copy(str(src), plain, data=dict(answers), defaults=True, quiet=True)
+    _render(str(src), ours, answers, None)
+    return _snapshot(plain), _snapshot(ours)
+
+
+@pytest.mark.parametrize("combination", combinations.each_value(), ids=combinations.label)
+def test_fast_render_gives_copiers_files_and_modes(combination, tmp_path: Path) -> None:
+    """create's copier Worker (compiles each source once, no per-file git probe) changes nothing.
+
+    Every value of every option appears in one of these combinations.
+    """
+    answers = combinations.answers(combination) | {"author_name": "A", "author_email": "a@b.c"}
+    with bundled() as template:
+        plain, ours = _render_both(Path(template.render_from), answers, tmp_path)
+    assert plain.keys() == ours.keys()
+    assert [name for name in plain if plain[name] != ours[name]] == []
+
+
+def test_fast_render_keeps_copiers_yield_paths(tmp_path: Path) -> None:
+    """A fork's `{% yield %}` paths: copier resets the yield state when it compiles a source,
+    so the once-compiled sources must reset it too or later paths would multiply."""
+    src = tmp_path / "tpl"
+    (src / "{% yield item from items %}{{ item }}{% endyield %}").mkdir(parents=True)
+    (
+        src / "{% yield item from items %}{{ item }}{% endyield %}" / "{{ name }}.txt.jinja"
+    ).write_text("{{ item }} of {{ name }}\n")
+    (src / "plain").mkdir()
+    (src / "plain" / "{{ name }}.txt").write_text("same\n")
+    (src / "copier.yml").write_text(
+        "name: {type: str, default: n}\nitems: {type: yaml, default: [a, b]}\n"
+    )
+    plain, ours = _render_both(src, {}, tmp_path)
+    assert sorted(ours) == ["a/n.txt", "b/n.txt", "plain/n.txt"]
+    assert plain == ours
+
+
+def test_what_the_fast_worker_overrides_is_still_in_copier() -> None:
+    """A copier release that renames these would silently lose the savings (or the sync)."""
+    from copier._main import Worker
+
+    assert isinstance(Worker.__dict__["jinja_env"], functools.cached_property)
+    assert callable(Worker.__dict__["_sync_git_index_executable_bit"])
+
+
+@pytest.mark.parametrize("file_mode", ["false", "true"])
+def test_fast_update_syncs_executable_bits_as_copier_does(
+    file_mode: str, tmp_path: Path, env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With core.fileMode=false git ignores chmod; copier then fixes the index itself."""
+    import copier
+    from mlops_new._copier import worker_class
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    src = tmp_path / "tpl"
+    src.mkdir()
+    (src / "copier.yml").write_text("_answers_file: .copier-answers.yml\n")
+    (src / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
+    script = src / "run.sh"
+    script.write_text("echo hi\n")
+    git = functools.partial(run, env=env, check=True)
+    git(["git", "init", "-q", "-b", "main"], cwd=src)
+    git(["git", "add", "-A"], cwd=src)
+    git(["git", "commit", "-qm", "v1"], cwd=src)
+    git(["git", "tag", "v1"], cwd=src)
+    script.chmod(0o755)
+    git(["git", "commit", "-qam", "v2"], cwd=src)
+    git(["git", "tag", "v2"], cwd=src)
+
+    def project(where: Path) -> Path:
+        copier.run_copy(str(src), where, vcs_ref="v1", defaults=True, quiet=True)
+        git(["git", "init", "-q", "-b", "main"], cwd=where)
+        git(["git", "config", "core.fileMode", file_mode], cwd=where)
+        git(["git", "add", "-A"], cwd=where)
+        git(["git", "commit", "-qm", "generated"], cwd=where)
+        return where
+
+    def index_mode(where: Path) -> str:
+        return run(["git", "ls-files", "-s", "run.sh"], cwd=where, env=env).stdout.split()[0]
+
+    plain, ours = project(tmp_path / "plain"), project(tmp_path / "ours")
+    options = {"defaults": True, "overwrite": True, "quiet": True, "vcs_ref": "v2"}
+    with copier._main.Worker(dst_path=plain, **options) as worker:
+        worker.run_update()
+    with worker_class()(dst_path=ours, **options) as worker:
+        worker.run_update()
+    assert index_mode(ours) == index_mode(plain) == ("100755" if file_mode == "false" else "100644")

@@ -191,20 +191,22 @@ def _remote_questions(src: str, vcs_ref: str | None, stack: ExitStack) -> Questi
 
 
 def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None) -> None:
-    from copier import run_copy
     from plumbum import ProcessExecutionError
 
+    from mlops_new._copier import worker_class
+
     try:
-        run_copy(
-            src,
-            dst,
+        with worker_class()(
+            src_path=src,
+            dst_path=dst,
             data=dict(answers),
             vcs_ref=vcs_ref,
             defaults=True,
             quiet=True,
             unsafe=False,
             overwrite=True,
-        )
+        ) as worker:
+            worker.run_copy()
     except (ValueError, TypeError, OSError, ProcessExecutionError) as error:
         raise UsageError(f"copier could not render {src}: {_one_line(error)}") from None
     except Exception as error:

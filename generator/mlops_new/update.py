@@ -156,9 +156,9 @@ def _run(project: Path, recorded: Recorded, given: dict, target: str, say: Progr
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # copier's warnings would break the one-line error
-            from copier import Worker
+            from mlops_new._copier import worker_class
 
-            with Worker(
+            with worker_class()(
                 dst_path=project,
                 data=given,
                 vcs_ref=target,
