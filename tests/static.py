@@ -38,8 +38,13 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
     src, tests = f"src/{package}", "tests"
     result = {
         ".copier-answers.yml",
+        ".editorconfig",
+        ".gitattributes",
         ".gitignore",
+        "CHANGELOG.md",
+        "CONTRIBUTING.md",
         "LICENSE",
+        "docs/model-card.md",
         "Makefile",
         "README.md",
         "params.yaml",
@@ -69,6 +74,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
                 "monitor",
             )
         ),
+        f"{src}/py.typed",
         *(
             f"{tests}/{module}.py"
             for module in (
@@ -78,6 +84,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
                 "test_model",
                 "test_predict",
                 "test_monitor",
+                "test_config",
             )
         ),
     }
@@ -85,8 +92,11 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         result.add(f"{src}/iris.csv")
     if answers.get("serving", "fastapi") == "fastapi":
         result |= {f"{src}/serve.py", f"{tests}/test_api.py"}
+        if answers.get("docs", "mkdocs") == "mkdocs":
+            result.add("docs/api.md")
     if answers.get("data_versioning", "dvc") == "dvc":
         result |= {".dvc/.gitignore", ".dvc/config", ".dvcignore", "dvc.yaml"}
+        result.add(f"{tests}/test_pipeline.py")
     docker = answers.get("docker", True)
     if docker:
         result |= {".dockerignore", "Dockerfile"}
@@ -94,6 +104,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
     if ci in ("github", "both"):
         result |= {
             ".github/dependabot.yml",
+            ".github/pull_request_template.md",
             ".github/workflows/ci.yml",
             ".github/workflows/template-check.yml",
         }
@@ -182,8 +193,8 @@ def dockerfile_context(project: Path, *, lock_written: bool) -> list[str]:
 # Words that must not appear in the files people read and run (Makefile, README, CI, docs,
 # Dockerfile, pyproject) when the tool they name was not chosen.
 _SURFACE = re.compile(
-    r"^(Makefile|README\.md|COURSE\.md|Dockerfile|pyproject\.toml|mkdocs\.yml|\.gitlab-ci\.yml"
-    r"|\.pre-commit-config\.yaml|\.github/.*|docs/.*)$"
+    r"^(Makefile|README\.md|COURSE\.md|CONTRIBUTING\.md|CHANGELOG\.md|Dockerfile|pyproject\.toml"
+    r"|mkdocs\.yml|\.gitlab-ci\.yml|\.pre-commit-config\.yaml|\.github/.*|docs/.*)$"
 )
 
 

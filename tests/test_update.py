@@ -26,9 +26,9 @@ PARAMS_NOTE = "# Template v1.1.0: every stage reads this file.\n"
 TRAIN_LINE = '"""Train the model (wording of template v1.1.0)."""'
 EVALUATE_NOTE = "# Template v2.0.0: a note on evaluation.\n"
 NEW_QUESTION = """
-changelog:
+security_policy:
   type: bool
-  help: "Keep a CHANGELOG.md of the project's releases?"
+  help: "Add a SECURITY.md saying how to report a vulnerability?"
   default: true
 """
 # Non-default answers for every tool (presets are not built yet: an answers file stands in).
@@ -83,8 +83,8 @@ def history(tmp_path_factory: pytest.TempPathFactory, uenv) -> Path:
     _edit(repo / PKG / "validation.py", append="# Template v1.1.0: validation note.\n")
     _edit(repo / "template/params.yaml.jinja", prepend=PARAMS_NOTE)
     _edit(repo / "copier.yml", append=NEW_QUESTION)
-    changelog = repo / "template/{% if changelog %}CHANGELOG.md{% endif %}.jinja"
-    changelog.write_text("# Changelog of {{ project_name }}\n", encoding="utf-8")
+    policy = repo / "template/{% if security_policy %}SECURITY.md{% endif %}.jinja"
+    policy.write_text("# Security policy of {{ project_name }}\n", encoding="utf-8")
     _release(repo, "v1.1.0", uenv)
 
     _edit(repo / PKG / "evaluate.py", append=EVALUATE_NOTE)
@@ -216,7 +216,7 @@ def test_update_across_two_releases_succeeds(edited) -> None:
     assert answers(project)["_commit"] == "v2.0.0"
     assert "v1.0.0 → v2.0.0" in proc.stdout
     assert summary(proc.stdout) == {
-        "added": {"CHANGELOG.md"},
+        "added": {"SECURITY.md"},
         "changed": {
             ANSWERS,
             "Makefile",
@@ -262,8 +262,8 @@ def test_update_keeps_the_users_own_files_in_data_and_models(edited) -> None:
 
 def test_new_question_takes_its_default_and_its_file_arrives(edited) -> None:
     project, _ = edited
-    assert answers(project)["changelog"] is True
-    assert (project / "CHANGELOG.md").read_text() == "# Changelog of p\n"
+    assert answers(project)["security_policy"] is True
+    assert (project / "SECURITY.md").read_text() == "# Security policy of p\n"
 
 
 def test_file_removed_by_the_template_is_removed(edited) -> None:
@@ -332,7 +332,7 @@ def test_conflict_loses_nothing_else(conflicted) -> None:
     project = conflicted[0]
     assert (project / "src/p/predict.py").read_text().endswith("# my predict note\n")
     assert (project / "src/p/features.py").read_text().endswith(FEATURES_NOTE)
-    assert (project / "CHANGELOG.md").is_file()
+    assert (project / "SECURITY.md").is_file()
     assert answers(project)["_commit"] == "v1.1.0"
 
 
@@ -463,7 +463,7 @@ def test_pretend_lists_changes_and_writes_nothing(project, uenv) -> None:
     proc = mlops("update", "--pretend", "--vcs-ref", "v1.1.0", cwd=project, env=uenv)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     found = summary(proc.stdout)
-    assert found["would add"] == {"CHANGELOG.md"}
+    assert found["would add"] == {"SECURITY.md"}
     assert found["would conflict"] == {"src/p/train.py"}
     assert "src/p/features.py" in found["would change"]
     assert "nothing was written" in proc.stdout
