@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,15 @@ BIN = Path(sys.executable).parent
 CLI = BIN / "mlops-new"
 # The Pythons a generated project may ask for; pyenv's shims answer for them when listed here.
 PYENV_VERSIONS = "3.11.7:3.12.1:3.13.0:3.10.13"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template_code_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """mlops-new's compiled-template cache, for this session only (subprocesses inherit it)."""
+    path = tmp_path_factory.mktemp("mlops-new-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLOPS_NEW_CACHE_DIR", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")

@@ -150,3 +150,51 @@ def test_fast_update_syncs_executable_bits_as_copier_does(
     with worker_class()(dst_path=ours, **options) as worker:
         worker.run_update()
     assert index_mode(ours) == index_mode(plain) == ("100755" if file_mode == "false" else "100644")
+
+
+def test_compiled_code_cache_is_used_and_survives_corruption(tmp_path: Path, env) -> None:
+    """A second run reads the code the first one compiled; a damaged entry is recompiled,
+    and every run writes the same files."""
+    env = env | {"MLOPS_NEW_CACHE_DIR": str(tmp_path / "cache")}
+    cache = tmp_path / "cache" / "jinja"
+    outputs = []
+    for run_number in range(3):
+        dest = tmp_path / str(run_number) / "p"
+        args = [CLI, dest, "--defaults", "--no-lock", "--no-git", "-d", "author_name=A"]
+        run(args, cwd=tmp_path, env=env, check=True)
+        outputs.append(_snapshot(dest))
+        entries = sorted(p for p in cache.rglob("*") if p.is_file())
+        assert entries, "nothing was cached"
+        assert not [p for p in entries if p.name.endswith(".tmp")]
+        if run_number == 1:  # damage every entry: truncated, or not code at all
+            for number, entry in enumerate(entries):
+                entry.write_bytes(entry.read_bytes()[:7] if number % 2 else b"\x00not code")
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert all(p.read_bytes()[:1] != b"\x00" for p in cache.rglob("*") if p.is_file())
+
+
+def test_a_new_process_reads_compiled_code_from_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process memo emptied (as in a new process): nothing is compiled again."""
+    import jinja2
+    from mlops_new import _copier
+
+    monkeypatch.setenv("MLOPS_NEW_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_copier, "_COMPILED", {})
+    compiled: list[str] = []
+
+    def fresh_env() -> jinja2.Environment:
+        env = jinja2.Environment(keep_trailing_newline=True)
+        original = env.compile
+        env.compile = lambda source, *a, **k: compiled.append(source) or original(source, *a, **k)
+        _copier.compile_each_source_once(env)
+        return env
+
+    assert fresh_env().from_string("{{ x }}-a").render(x=1) == "1-a"
+    assert compiled == ["{{ x }}-a"]
+    _copier._COMPILED.clear()
+    assert fresh_env().from_string("{{ x }}-a").render(x=2) == "2-a"
+    assert compiled == ["{{ x }}-a"]  # read from disk, not compiled
+    other = jinja2.Environment(keep_trailing_newline=False)  # other settings: other code
+    assert _copier._settings(other) != _copier._settings(fresh_env())

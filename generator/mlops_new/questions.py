@@ -176,10 +176,14 @@ def _environment():
 
     # The same environment copier builds (copier._main.Worker.jinja_env), so a default or a
     # validator means exactly what it means when plain `copier copy` evaluates it.
-    return SandboxedEnvironment(
+    from mlops_new._copier import compile_each_source_once
+
+    env = SandboxedEnvironment(
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         keep_trailing_newline=True,
     )
+    compile_each_source_once(env)  # copier.yml's validators are long: compiled once, kept
+    return env
 
 
 @functools.lru_cache(maxsize=256)
