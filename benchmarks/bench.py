@@ -43,6 +43,11 @@ from benchlib import (
 )
 
 NAME = "iris"
+FLOOR_IMPORT = "floor: python -c 'import copier'"
+FLOOR_RENDER = "floor: copier.run_copy of a one-file template"
+RUN_COPY = (
+    "import copier, sys; copier.run_copy(sys.argv[1], sys.argv[2], defaults=True, quiet=True)"
+)
 USER_FILES = 2000
 BENCHMARKS = ("help", "generate", "update", "green", "pipeline")
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -157,9 +162,6 @@ def bench_help(tools: Tools, env, scratch: Path, reps: int, warmup: int) -> dict
 def bench_generate(tools: Tools, env, scratch: Path, repo: Path, reps: int, warmup: int):
     """Each generator's defaults, into an empty folder; also counts the files each writes."""
     files: dict[str, tuple[int, int]] = {}
-    # The Python running this script: the template's default (3.12) may not be installed, and
-    # `uv lock` would then fail (mlops-new goes on without uv.lock, which would not compare).
-    python = ["--data", f"python_version={PY}"]
 
     def case(name: str, argv: list[str], *expected: str) -> Case:
         def count(folder: Path) -> None:
@@ -170,15 +172,39 @@ def bench_generate(tools: Tools, env, scratch: Path, repo: Path, reps: int, warm
 
         return Case(name, lambda d: (argv, d), inspect=count)
 
-    mlops_new = [tools.mlops_new, NAME, "--defaults", *python]
+    tiny = scratch.parent / "one-file-template"
+    tiny.mkdir(exist_ok=True)
+    (tiny / "README.md.jinja").write_text("# {{ name }}\n", encoding="utf-8")
+    (tiny / "copier.yml").write_text("name: {type: str, default: iris}\n", encoding="utf-8")
+    python = str(Path(tools.mlops_new).parent / "python")
+    mlops_new = [tools.mlops_new, NAME, "--defaults", "--data", f"python_version={PY}"]
     kedro = [tools.kedro, "new", "--name", NAME, "--tools", "none", "--example", "n"]
-    copier = [tools.copier, "copy", "--defaults", *python, "--vcs-ref", "v0.1.0", str(repo), NAME]
+    # python_version: the Python running this script. The template's default (3.12) may not be
+    # installed, and `uv lock` would then fail (mlops-new goes on without uv.lock).
+    copier = [tools.copier, "copy", "--defaults", "--data", f"python_version={PY}"]
+    copier += ["--vcs-ref", "v0.1.0", str(repo), NAME]
+    render = [*mlops_new, "--no-lock", "--no-git"]
+
+    def cold_cache(folder: Path) -> tuple[list[str], Path]:
+        cache = f"MLOPS_NEW_CACHE_DIR={folder.with_name(folder.name + '-cache')}"
+        return ["env", cache, *render], folder
+
     cases = [
-        case("mlops-new --no-lock --no-git", [*mlops_new, "--no-lock", "--no-git"]),
+        case("mlops-new --no-lock --no-git", render),
+        Case(
+            "mlops-new --no-lock --no-git, empty template cache",
+            cold_cache,
+            inspect=lambda d: files.__setitem__(
+                "mlops-new --no-lock --no-git, empty template cache", _files(d)
+            ),
+        ),
         case("mlops-new (uv lock, git commit)", mlops_new, "uv.lock", ".git"),
         case("kedro new", kedro),
         case("putup --dsproject", [tools.putup, "--dsproject", NAME]),
         case("copier copy (git, v0.1.0)", copier),
+        # What no copier-based generator can go below, in mlops-new's own environment.
+        Case(FLOOR_IMPORT, lambda d: ([python, "-c", "import copier._main"], d)),
+        Case(FLOOR_RENDER, lambda d: ([python, "-c", RUN_COPY, str(tiny), NAME], d)),
     ]
     return alternate(cases, env, scratch, reps=reps, warmup=warmup), files
 
