@@ -344,3 +344,24 @@ def test_bad_preset_file_names_file_and_key(cli, tmp_path: Path, content, messag
 def test_unknown_preset_name(cli) -> None:
     proc = cli("p", "--preset", "huge", "--no-lock")
     assert proc.returncode == 2 and "no such preset" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "rendered"),
+    [
+        ("https://git.example.org/teacher/tpl", "git+https://git.example.org/teacher/tpl"),
+        ("http://git.example.org/tpl", "git+http://git.example.org/tpl"),
+        ("https://git.example.org/teacher/tpl.git", "https://git.example.org/teacher/tpl.git"),
+        ("https://github.com/o/tpl", "https://github.com/o/tpl"),
+        ("git+https://git.example.org/tpl", "git+https://git.example.org/tpl"),
+        ("gh:o/tpl", "gh:o/tpl"),
+    ],
+)
+def test_template_web_addresses_reach_copier_as_git(given: str, rendered: str) -> None:
+    """Without the git+ prefix, copier would look for a local folder named like the URL."""
+    from copier._vcs import get_repo
+    from mlops_new.source import resolve
+
+    source = resolve(given)
+    assert source.render_from == rendered
+    assert get_repo(source.render_from) is not None  # copier sees a git repository

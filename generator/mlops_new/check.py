@@ -164,8 +164,8 @@ def latest_release(source: str) -> str:
     url = get_repo(source)
     if url is None:
         raise UsageError(
-            f"the template source {source} is not a git repository (a URL must end in .git): "
-            "copier can only update from a git source with release tags"
+            f"the template source {source} is not a git repository (a URL must end in .git or "
+            "start with git+): copier can only update from a git source with release tags"
         )
     if local:
         url = str(Path(url).expanduser().resolve())

@@ -72,6 +72,11 @@ def resolve(template: str) -> Source:
     Raises:
         UsageError: the path does not exist or is a plain folder (which cannot be updated from).
     """
+    web = template.startswith(("http://", "https://")) and not template.endswith(".git")
+    if web and not template.startswith(("https://github.com/", "https://gitlab.com/")):
+        # copier takes any other web address without .git for a local folder; git+ says it
+        # is a git repository (copier strips the prefix; `copier update` reads it too).
+        return Source(f"git+{template}")
     if "://" in template or template.startswith(("git@", "gh:", "gl:", "git+")):
         return Source(template)
     path = Path(template).expanduser()
