@@ -102,9 +102,25 @@ def test_fast_render_keeps_copiers_yield_paths(tmp_path: Path) -> None:
 def test_what_the_fast_worker_overrides_is_still_in_copier() -> None:
     """A copier release that renames these would silently lose the savings (or the sync)."""
     from copier._main import Worker
+    from mlops_new._copier import worker_class
 
     assert isinstance(Worker.__dict__["jinja_env"], functools.cached_property)
     assert callable(Worker.__dict__["_sync_git_index_executable_bit"])
+    assert worker_class() is not Worker and issubclass(worker_class(), Worker)
+
+
+def test_a_copier_without_them_gets_plain_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from copier._main import Worker
+    from mlops_new._copier import worker_class
+
+    monkeypatch.delattr(Worker, "_sync_git_index_executable_bit")
+    worker_class.cache_clear()
+    try:
+        assert worker_class() is Worker
+    finally:
+        monkeypatch.undo()
+        worker_class.cache_clear()
+    assert worker_class() is not Worker
 
 
 @pytest.mark.parametrize("file_mode", ["false", "true"])
