@@ -3,8 +3,8 @@
 Tests that render hundreds or thousands of projects (the full product of options, escaping
 fuzz) spend most of their time on work that cannot change the output:
 - copier builds a new Jinja environment for every project and compiles every template again;
-  the compiled code depends only on the source and the environment's options, so it is
-  memoised on exactly those;
+  `copier.run_copy` here uses mlops-new's own Worker (generator/mlops_new/_copier.py), which
+  compiles each source once;
 - copier asks git (a subprocess each) whether the template and the destination are git
   repositories, and syncs executable bits into a git index per file; these renders use a plain
   template folder and fresh destinations outside any repository, where every answer is "no";
@@ -27,29 +27,7 @@ def accelerated() -> Iterator[None]:
     import copier._main
     import copier._subproject
     import copier._template
-    import jinja2
-
-    original_compile = jinja2.Environment.compile
-    compiled: dict[tuple, Any] = {}
-
-    def compile_once(self, source, name=None, filename=None, raw=False, defer_init=False):
-        if raw:
-            return original_compile(self, source, name, filename, raw, defer_init)
-        key = (
-            type(self),
-            tuple(sorted(self.extensions)),
-            self.keep_trailing_newline,
-            self.trim_blocks,
-            self.lstrip_blocks,
-            self.newline_sequence,
-            bool(self.autoescape),
-            str(source),
-            name,
-            defer_init,
-        )
-        if key not in compiled:
-            compiled[key] = original_compile(self, source, name, filename, raw, defer_init)
-        return compiled[key]
+    from mlops_new._copier import worker_class
 
     original_load = copier._template.load_template_config
     parsed: dict[tuple, Any] = {}
@@ -60,8 +38,9 @@ def accelerated() -> Iterator[None]:
             parsed[key] = original_load(conf_path, quiet)
         return copy.deepcopy(parsed[key])
 
+    faster = worker_class()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(jinja2.Environment, "compile", compile_once)
+        patch.setattr(copier._main, "Worker", faster)  # what copier.run_copy instantiates
         patch.setattr(copier._main, "is_git_available", lambda: False)
         patch.setattr(copier._template, "is_git_available", lambda: False)
         patch.setattr(copier._subproject, "is_in_git_repo", lambda _path: False)
