@@ -190,7 +190,7 @@ def _check_chunk(chunk: list[dict[str, Any]]) -> tuple[list[str], dict[str, tupl
             found = static.problems(dest, answers, lock_written=False)
             problems += [f"{combinations.label(combination)}: {p}" for p in found]
             for path in [*dest.glob(".github/**/*.yml"), *dest.glob("*.yml"), dest / "Dockerfile"]:
-                if path.is_file() and path.name != "mkdocs.yml":
+                if path.is_file() and path.name not in {"mkdocs.yml", ".copier-answers.yml"}:
                     text = path.read_text(encoding="utf-8")
                     key = hashlib.sha256(text.encode()).hexdigest()
                     texts.setdefault(key, (path.relative_to(dest).as_posix(), text))
