@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import source as sources
-from mlops_new.errors import UsageError
+from mlops_new.errors import UsageError, one_line
 from mlops_new.questions import Questionnaire, load
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -186,7 +186,7 @@ def _remote_questions(src: str, vcs_ref: str | None, stack: ExitStack) -> Questi
         worker = stack.enter_context(Worker(src_path=src, vcs_ref=vcs_ref, quiet=True))
         root = Path(worker.template.local_abspath)
     except Exception as error:  # copier raises bare ValueError, plumbum errors, OSError, ...
-        raise UsageError(f"cannot read template {src}: {_one_line(error)}") from None
+        raise UsageError(f"cannot read template {src}: {one_line(error)}") from None
     return load(root / "copier.yml")
 
 
@@ -208,19 +208,14 @@ def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None
         ) as worker:
             worker.run_copy()
     except (ValueError, TypeError, OSError, ProcessExecutionError) as error:
-        raise UsageError(f"copier could not render {src}: {_one_line(error)}") from None
+        raise UsageError(f"copier could not render {src}: {one_line(error)}") from None
     except Exception as error:
         from copier.errors import CopierError
         from jinja2 import TemplateError
 
         if isinstance(error, CopierError | TemplateError):
-            raise UsageError(f"copier could not render {src}: {_one_line(error)}") from None
+            raise UsageError(f"copier could not render {src}: {one_line(error)}") from None
         raise
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _record_source(answers_file: Path, src: str, commit: str) -> None:

@@ -3,3 +3,9 @@
 
 class UsageError(Exception):
     """A problem with the user's input or environment, not a bug in mlops-new."""
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line of at most 300 characters (copier's can span pages)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

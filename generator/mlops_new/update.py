@@ -21,7 +21,7 @@ from mlops_new.check import (
     parse_version,
     read_project,
 )
-from mlops_new.errors import UsageError
+from mlops_new.errors import UsageError, one_line
 
 #: The labels copier gives the two sides of an inline conflict.
 _MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
@@ -183,7 +183,7 @@ def _run(project: Path, recorded: Recorded, given: dict, target: str, say: Progr
         from jinja2 import TemplateError
 
         if isinstance(error, ValueError | TypeError | OSError | CopierError | TemplateError):
-            raise UsageError(f"cannot update {recorded.path.name}: {_one_line(error)}") from None
+            raise UsageError(f"cannot update {recorded.path.name}: {one_line(error)}") from None
         raise
 
 
@@ -208,11 +208,6 @@ def _validate(template: Path, target: str, recorded: Recorded, given: Mapping[st
         raise UsageError(
             f"the template at {target} refuses an answer recorded in {ANSWERS_FILE}: {error}"
         ) from None
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _restore(project: Path) -> None:
