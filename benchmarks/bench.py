@@ -163,14 +163,20 @@ def bench_generate(tools: Tools, env, scratch: Path, repo: Path, reps: int, warm
     """Each generator's defaults, into an empty folder; also counts the files each writes."""
     files: dict[str, tuple[int, int]] = {}
 
-    def case(name: str, argv: list[str], *expected: str) -> Case:
+    def case(name: str, argv: list[str], *expected: str, empty_cache: bool = False) -> Case:
+        def prepare(folder: Path) -> tuple[list[str], Path]:
+            if not empty_cache:
+                return argv, folder
+            cache = folder.with_name(folder.name + "-cache")  # new at each run
+            return ["env", f"MLOPS_NEW_CACHE_DIR={cache}", *argv], folder
+
         def count(folder: Path) -> None:
             files[name] = _files(folder)
             missing = [e for e in expected if not (folder / NAME / e).exists()]
             if missing:
                 raise CommandFailed(f"{name}: did not write {', '.join(missing)}")
 
-        return Case(name, lambda d: (argv, d), inspect=count)
+        return Case(name, prepare, inspect=count)
 
     tiny = scratch.parent / "one-file-template"
     tiny.mkdir(exist_ok=True)
@@ -184,20 +190,9 @@ def bench_generate(tools: Tools, env, scratch: Path, repo: Path, reps: int, warm
     copier = [tools.copier, "copy", "--defaults", "--data", f"python_version={PY}"]
     copier += ["--vcs-ref", "v0.1.0", str(repo), NAME]
     render = [*mlops_new, "--no-lock", "--no-git"]
-
-    def cold_cache(folder: Path) -> tuple[list[str], Path]:
-        cache = f"MLOPS_NEW_CACHE_DIR={folder.with_name(folder.name + '-cache')}"
-        return ["env", cache, *render], folder
-
     cases = [
         case("mlops-new --no-lock --no-git", render),
-        Case(
-            "mlops-new --no-lock --no-git, empty template cache",
-            cold_cache,
-            inspect=lambda d: files.__setitem__(
-                "mlops-new --no-lock --no-git, empty template cache", _files(d)
-            ),
-        ),
+        case("mlops-new --no-lock --no-git, empty template cache", render, empty_cache=True),
         case("mlops-new (uv lock, git commit)", mlops_new, "uv.lock", ".git"),
         case("kedro new", kedro),
         case("putup --dsproject", [tools.putup, "--dsproject", NAME]),
@@ -328,6 +323,10 @@ def bytecode_modes(env) -> dict[str, dict[str, str]]:
     return modes
 
 
+def _mode_folder(where: Path, mode: str) -> Path:
+    return where / (mode or "here").replace(" ", "-")
+
+
 def bench_pipeline(project: Path, env, reps: int) -> tuple[Run, Stats]:
     """`make pipeline` once, then again `reps` times with nothing changed."""
     first = timed(["make", "pipeline"], project, env)
@@ -372,7 +371,7 @@ def run_all(args, tools: Tools, only: set[str]) -> tuple[list[str], list]:
                         stats, totals, projects[mode] = bench_green(
                             tools,
                             mode_env,
-                            where / (mode or "here").replace(" ", "-"),
+                            _mode_folder(where, mode),
                             args.green_reps,
                         )
                         section = report.green_section(stats, totals, GREEN_STEPS, command, mode)
@@ -381,7 +380,7 @@ def run_all(args, tools: Tools, only: set[str]) -> tuple[list[str], list]:
                     lines, met = [], []
                     for mode, mode_env in bytecode_modes(env).items():
                         if mode not in projects:  # a ready project, with the user's uv cache
-                            at = where / (mode or "here").replace(" ", "-")
+                            at = _mode_folder(where, mode)
                             projects[mode] = (at / NAME, _green_env(mode_env, tools, None))
                             _to_green(tools, projects[mode][1], at)
                         runs = bench_pipeline(*projects[mode], args.reps)

@@ -100,7 +100,8 @@ def test_fast_render_keeps_copiers_yield_paths(tmp_path: Path) -> None:
 
 
 def test_what_the_fast_worker_overrides_is_still_in_copier() -> None:
-    """A copier release that renames these would silently lose the savings (or the sync)."""
+    """A copier release that renames these would make `worker_class()` fall back to plain
+    Worker: correct, but the savings would be lost without this test failing."""
     from copier._main import Worker
     from mlops_new._copier import worker_class
 
