@@ -30,7 +30,11 @@ def options(questionnaire: Questionnaire = QUESTIONNAIRE) -> dict[str, list[Any]
     for question in questionnaire:
         if not _is_option(question):
             continue
-        values = question.choice_values if question.choices else [True, False]
+        # Retired choices (copier.yml's retired_choices) are for existing projects only: a new
+        # project cannot have them (test_python_versions covers their updates).
+        retired = questionnaire.retired(question.name)
+        choices = [value for value in question.choice_values if value not in retired]
+        values = choices if question.choices else [True, False]
         conditional = isinstance(question.when, str)
         result[question.name] = [*values, NOT_ASKED] if conditional else list(values)
     return result

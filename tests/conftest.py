@@ -151,3 +151,26 @@ def torch_index(where: Path) -> str:
         encoding="utf-8",
     )
     return where.as_uri()
+
+
+#: The fixed answers of every pairwise render (the option values vary).
+PAIRWISE_FIXED = {"project_name": "Combo Project", "package_name": "combo"}
+
+
+@pytest.fixture(scope="session")
+def pairwise_rendered(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict, Path]]:
+    """Each combination of the pairwise set rendered once per session by mlops-new's own
+    `create` (no git, no lock), in a folder that holds nothing else. Read-only: a test that
+    changes a project works on a copy."""
+    from mlops_new import create
+
+    from . import combinations
+
+    root = tmp_path_factory.mktemp("pairwise")
+    result = []
+    for index, combination in enumerate(combinations.pairwise()):
+        answers = combinations.answers(combination) | PAIRWISE_FIXED
+        dest = root / f"c{index:02d}"
+        create(dest, answers, git=False, lock=False)
+        result.append((answers, dest))
+    return result

@@ -78,6 +78,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         *(
             f"{tests}/{module}.py"
             for module in (
+                "__init__",
                 "conftest",
                 "test_data",
                 "test_features",
@@ -116,6 +117,8 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         result.add(".pre-commit-config.yaml")
     if answers.get("preset") == "course":
         result.add("COURSE.md")
+    if answers.get("agents", True):
+        result.add("AGENTS.md")
     if answers.get("docs", "mkdocs") == "mkdocs":
         result |= {"mkdocs.yml", "docs/index.md", "docs/pipeline.md", "docs/data.md"}
     return result
@@ -193,7 +196,7 @@ def dockerfile_context(project: Path, *, lock_written: bool) -> list[str]:
 # Words that must not appear in the files people read and run (Makefile, README, CI, docs,
 # Dockerfile, pyproject) when the tool they name was not chosen.
 _SURFACE = re.compile(
-    r"^(Makefile|README\.md|COURSE\.md|CONTRIBUTING\.md|CHANGELOG\.md|Dockerfile|pyproject\.toml"
+    r"^(Makefile|README\.md|AGENTS\.md|COURSE\.md|CONTRIBUTING\.md|CHANGELOG\.md|Dockerfile|pyproject\.toml"
     r"|mkdocs\.yml|\.gitlab-ci\.yml|\.pre-commit-config\.yaml|\.github/.*|docs/.*)$"
 )
 
@@ -209,9 +212,11 @@ def _forbidden(answers: Mapping[str, Any]) -> dict[str, re.Pattern[str]]:
         rules["docker=no"] = r"docker|container image"
     ci = answers.get("ci", "github")
     if ci == "none":
-        rules["ci=none"] = r"github actions|\.github/|gitlab|badge"
+        # gitlab.com as a host is no mention of GitLab CI: the Makefile turns a template source
+        # recorded as `gl:owner/repo` into https://gitlab.com/owner/repo.git for uv.
+        rules["ci=none"] = r"github actions|\.github/|gitlab(?!\.com/)|badge"
     elif ci == "github":
-        rules["ci=github"] = r"gitlab"
+        rules["ci=github"] = r"gitlab(?!\.com/)"
     elif ci == "gitlab":
         rules["ci=gitlab"] = r"github actions|\.github/workflows|dependabot"
     if answers.get("docs", "mkdocs") != "mkdocs":
@@ -261,6 +266,13 @@ def problems(project: Path, answers: Mapping[str, Any], *, lock_written: bool) -
     want = expected_files(answers)
     found = [f"unexpected file {name}" for name in sorted(have - want)]
     found += [f"missing file {name}" for name in sorted(want - have)]
+    found += [
+        f"empty folder {path.relative_to(project).as_posix()}"
+        for path in sorted(project.rglob("*"))
+        if path.is_dir()
+        and ".git" not in path.relative_to(project).parts[:1]
+        and not any(path.iterdir())
+    ]
     found += leftover_jinja(project, texts)
     found += unparsable(project, texts)
     found += dockerfile_context(project, lock_written=lock_written)

@@ -80,6 +80,8 @@ def _create_and_run(args: list[str], tmp_path: Path, env: dict[str, str]) -> dic
     if answers["data_versioning"] == "none":
         assert not re.search(r"\bdvc\b", (project / "Makefile").read_text(encoding="utf-8"))
     make("lint")
+    if answers["docs"] == "none":  # no site: `make docs` lists the Markdown pages instead
+        assert "docs/model-card.md" in make("docs")
     if answers["pre_commit"]:
         out = run(
             ["uv", "run", "--frozen", "pre-commit", "run", "--all-files"],

@@ -398,7 +398,7 @@ def _report(result, path: Path) -> None:
 
     console = Console()
     for step in result.skipped:
-        console.print(f"[yellow]skipped:[/] {step}")
+        console.print(f"[yellow]skipped:[/] {step}", soft_wrap=True)  # one line, any width
     for kept in result.kept:
         console.print(f"[yellow]kept your existing[/] {kept} [dim](differs from the template's)[/]")
     shown = path if not path.is_absolute() else result.path

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,7 +157,7 @@ def create(
         merging = dest.is_dir() and any(dest.iterdir())
         if lock:
             say("Locking dependencies (uv lock)")
-            _lock(rendered, result)
+            _lock(rendered, result, _python_choices(questionnaire))
         if git and not merging:
             say("Making the first commit")
             _git_init(rendered, result, identity)
@@ -233,30 +234,144 @@ def _record_source(answers_file: Path, src: str, commit: str) -> None:
     answers_file.write_text("".join(kept[:at]) + record + "".join(kept[at:]), encoding="utf-8")
 
 
-def _lock(project: Path, result: Result) -> None:
-    try:
-        from uv import find_uv_bin
+def _lock(project: Path, result: Result, offered: Sequence[str] = ()) -> None:
+    """Run `uv lock`: from uv's cache first, then from the package index.
 
-        uv = find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        uv = shutil.which("uv")
+    `uv lock` needs an interpreter that satisfies requires-python (measured: one outside it is
+    refused, and with none installed uv downloads one where its settings allow). When none is
+    installed, this says so in one line instead of uv's last error, and never waits on a
+    network that is not there: with downloads off it does not go online at all; with them on
+    it tries once, without uv's retries (about 12 s of back-off where there is no network).
+
+    Args:
+        project: the rendered project.
+        result: where the step is recorded as done or skipped, with the reason.
+        offered: the template's python_version choices, for the one to suggest instead.
+    """
+    uv = _uv()
     if not uv:
         result.skipped.append("uv lock: uv is not installed; `make setup` will create uv.lock")
         return
-    # From uv's cache first (a fraction of a second when it holds every pinned release), then
-    # from the package index.
-    for extra in (["--offline"], []):
-        run = subprocess.run(
-            [uv, "lock", "--quiet", *extra], cwd=project, capture_output=True, text=True
-        )
-        if run.returncode == 0:
-            break
+    # From uv's cache first: a fraction of a second when it holds every pinned release.
+    run = _uv_lock(uv, project, offline=True)
     if run.returncode == 0:
         result.done.append("uv lock")
+        return
+    python = _missing_python(uv, project, result.answers, offered)
+    if python is not None and not python.downloadable:
+        result.skipped.append(
+            f"uv lock: {python.name} is not installed and downloads are off: {python.advice}"
+        )
+        return
+    retries = None if python is None else os.environ.get("UV_HTTP_RETRIES", "0")
+    run = _uv_lock(uv, project, offline=False, retries=retries)
+    if run.returncode == 0:
+        result.done.append("uv lock")
+        return
+    reason = _last_line(run.stderr)
+    if python is not None:
+        reason = reason.split(" for url (")[0]  # the download's long URL says nothing new
+        result.skipped.append(
+            f"uv lock: {python.name} is not installed and could not be downloaded ({reason}): "
+            f"{python.advice}"
+        )
     else:
-        reason = (run.stderr.strip().splitlines() or ["unknown error"])[-1].strip()
-        reason = reason.removeprefix("cause:").strip()
         result.skipped.append(f"uv lock failed ({reason}); `make setup` will create uv.lock")
+
+
+def _uv() -> str | None:
+    """mlops-new's own uv (a dependency, so present even outside an activated venv)."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _uv_lock(
+    uv: str, project: Path, *, offline: bool, retries: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = None if retries is None else {**os.environ, "UV_HTTP_RETRIES": retries}
+    return subprocess.run(
+        [uv, "lock", "--quiet", *(["--offline"] if offline else [])],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def _last_line(stderr: str) -> str:
+    reason = (stderr.strip().splitlines() or ["unknown error"])[-1].strip()
+    return reason.removeprefix("cause:").strip()
+
+
+@dataclass(frozen=True)
+class _MissingPython:
+    name: str  # "Python 3.12"
+    downloadable: bool  # uv's settings let `uv lock` download it
+    advice: str  # what to do instead, for the one-line message
+
+
+def _missing_python(
+    uv: str, project: Path, answers: Mapping[str, Any], offered: Sequence[str]
+) -> _MissingPython | None:
+    """The project's Python, if no installed interpreter satisfies its requires-python.
+
+    Asks uv itself: `uv python list`, run in the project so that uv discovers interpreters
+    and reads its settings (UV_PYTHON_DOWNLOADS, uv.toml) as `uv lock` does. uv lists the
+    downloads it may use only where `python-downloads` is `automatic` (measured: none with
+    `never` or `manual`). None when an installed interpreter fits (the lock failed for another
+    reason) or uv cannot tell.
+    """
+    import tomllib
+
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+        spec = SpecifierSet(pyproject["project"]["requires-python"])
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, InvalidSpecifier):
+        return None
+    listed = subprocess.run(
+        [uv, "python", "list", "--output-format", "json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    if listed.returncode != 0:
+        return None
+    try:
+        pythons = [(Version(p["version"]), p.get("path")) for p in json.loads(listed.stdout)]
+    except (ValueError, TypeError, KeyError, InvalidVersion):
+        return None
+    fitting = [path for version, path in pythons if spec.contains(version, prereleases=True)]
+    if any(path is not None for path in fitting):
+        return None  # an installed interpreter fits: the lock failed for another reason
+    # uv lists a download (path None) only where its settings allow downloads; offline mode
+    # (UV_OFFLINE) forbids them too.
+    offline = os.environ.get("UV_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    downloadable = bool(fitting) and not offline
+    wanted = answers.get("python_version")
+    name = f"Python {wanted}" if wanted else f"Python {spec}"
+    installed = {f"{v.major}.{v.minor}" for v, path in pythons if path is not None}
+    instead = [str(c) for c in offered if str(c) in installed]
+    advice = "install it"
+    if instead:
+        advice += f", or choose --data python_version={max(instead, key=Version)}"
+    return _MissingPython(name, downloadable, advice)
+
+
+def _python_choices(questionnaire: Questionnaire) -> list[str]:
+    """The python_version choices a new project may take (none for a fork without them)."""
+    try:
+        offered = questionnaire["python_version"].choice_values
+        retired = questionnaire.retired("python_version")
+    except (KeyError, UsageError):
+        return []
+    return [str(value) for value in offered if value not in retired]
 
 
 def _git_init(project: Path, result: Result, identity: Mapping[str, str]) -> None:

@@ -35,6 +35,20 @@ class Question:
         return self.when is False
 
     @property
+    def free_text(self) -> bool:
+        """A one-line text answer: its surrounding whitespace is noise, and mlops-new strips it.
+
+        Not a choice (whose values are exact), not a secret (a password may end in a space)
+        and not multiline (where a trailing newline can be part of the text).
+        """
+        return (
+            self.type == "str"
+            and not self.choices
+            and not self.extra.get("secret")
+            and not self.extra.get("multiline")
+        )
+
+    @property
     def choice_values(self) -> list[Any]:
         """The values a choice question accepts."""
         return [value for _, value in self.choices]
@@ -62,7 +76,11 @@ class Questionnaire:
         return [q.name for q in self.questions if not q.computed]
 
     def cast(self, name: str, raw: Any) -> Any:
-        """Turn a raw value (from the command line or a YAML file) into the question's type."""
+        """Turn a raw value (from the command line or a YAML file) into the question's type.
+
+        A free-text answer loses its surrounding whitespace (copier.yml's validators refuse
+        it, so plain `copier copy` keeps refusing " Churn Predictor"; mlops-new strips it).
+        """
         if name not in self.names:
             known = ", ".join(self.names)
             raise UsageError(f"unknown question '{name}'; the template asks: {known}")
@@ -81,7 +99,8 @@ class Questionnaire:
                 return int(raw)
             except (TypeError, ValueError):
                 raise UsageError(f"{name}: '{raw}' is not a whole number") from None
-        return raw if isinstance(raw, str) else str(raw)
+        text = raw if isinstance(raw, str) else str(raw)
+        return text.strip() if question.free_text else text
 
     def context(self, answers: Mapping[str, Any], dst_path: Path) -> dict[str, Any]:
         """The Jinja context copier renders defaults and validators with."""
@@ -102,6 +121,13 @@ class Questionnaire:
                 "none",
             }
         return bool(when)
+
+    def retired(self, name: str) -> list[Any]:
+        """Values of question `name` kept only for existing projects (copier.yml's computed
+        `retired_choices`): never offered or accepted for a new project."""
+        found = [q.default for q in self.questions if q.name == "retired_choices"]
+        table = found[0] if found else {}  # a fork's older copier.yml may have none
+        return list(table.get(name, [])) if isinstance(table, Mapping) else []
 
     def default(self, question: Question, answers: Mapping[str, Any], dst_path: Path) -> Any:
         """The question's default, rendered against the answers so far."""
@@ -131,6 +157,7 @@ class Questionnaire:
         *,
         defaults: Mapping[str, Any] | None = None,
         ask: Callable[[Question, Any, Mapping[str, Any]], Any] | None = None,
+        new_project: bool = True,
     ) -> dict[str, Any]:
         """Complete `given` with defaults, validate every answer, and return them all.
 
@@ -141,6 +168,7 @@ class Questionnaire:
             ask: called as `ask(question, default, answers_so_far)` for each question that
                 `given` does not answer, to ask the user (who validates inline); without
                 it the default is taken.
+            new_project: refuse retired choices (see `retired`); an update keeps them.
 
         Raises:
             UsageError: an unknown question or an invalid answer, naming the question.
@@ -166,6 +194,14 @@ class Questionnaire:
             if message:
                 hint = "" if question.name in given else f" (pass --data {question.name}=...)"
                 raise UsageError(f"{question.name}: {message}{hint}")
+            if new_project and value in self.retired(question.name):
+                current = [
+                    v for v in question.choice_values if v not in self.retired(question.name)
+                ]
+                raise UsageError(
+                    f"{question.name}: '{value}' is retired (kept only for projects that already "
+                    f"use it); choose one of: {', '.join(str(v) for v in current)}"
+                )
             answers[question.name] = value
         return answers
 

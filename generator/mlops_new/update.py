@@ -200,7 +200,7 @@ def _validate(template: Path, target: str, recorded: Recorded, given: Mapping[st
         return  # not a template: copier says so
     questionnaire = load(found[0])
     try:
-        questionnaire.resolve(given, recorded.path, defaults=recorded.answers)
+        questionnaire.resolve(given, recorded.path, defaults=recorded.answers, new_project=False)
     except UsageError as error:
         question = str(error).partition(":")[0]
         if question in given or question.startswith("unknown question"):

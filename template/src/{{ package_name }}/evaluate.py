@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from . import config, modeling
 from .features import split_xy
 from .validation import CLASSES
 
 
-def confusion(actual: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+def confusion(actual: NDArray[Any], predicted: NDArray[Any]) -> NDArray[Any]:
     """Counts of (actual class, predicted class) pairs, rows and columns ordered by CLASSES."""
     index = {label: position for position, label in enumerate(CLASSES)}
     matrix = np.zeros((len(CLASSES), len(CLASSES)), dtype=int)
@@ -36,7 +38,7 @@ def score(model: modeling.Model, frame: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def plot_confusion(matrix: np.ndarray) -> None:
+def plot_confusion(matrix: NDArray[Any]) -> None:
     """Save the confusion matrix as a picture (reports/figures/confusion_matrix.png)."""
     # Imported here: plotting is slow to import, and only the pipeline stage needs it.
     import matplotlib

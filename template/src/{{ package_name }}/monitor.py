@@ -46,7 +46,10 @@ def drift_report(
 
 def main(argv: list[str] | None = None) -> int:
     """Check a data set for drift; return 1 when too many features drifted."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # Not __doc__: `python -OO` strips docstrings.
+    parser = argparse.ArgumentParser(
+        description="Drift check: does new data still look like the data the model was trained on?"
+    )
     parser.add_argument(
         "current",
         nargs="?",
