@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,11 @@ def test_full_make_run(
     combination: dict[str, Any], tmp_path: Path, menv, request: pytest.FixtureRequest
 ) -> None:
     answers = combinations.answers(combination)
+    if shutil.which(f"python{answers['python_version']}", path=menv["PATH"]) is None:
+        pytest.skip(
+            f"no Python {answers['python_version']} interpreter on this machine and uv may not "
+            "download one: the project is written but cannot be locked or installed here"
+        )
     env = dict(menv)
     if answers["ml_framework"] == "pytorch":
         # Same name as the project's index: uv uses this URL for it instead.
