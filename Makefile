@@ -36,8 +36,10 @@ project: bootstrap ## Create ./$(NAME) (asks in a terminal), then run its make s
 	$(VENV)/bin/mlops-new $(NAME) --data python_version=$(PY_VERSION) $(ARGS)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(MAKE) -C $(NAME) setup test
 
+# Every core, each test file on one worker so its module fixtures are built once (about
+# 30 minutes on 2 cores).
 test: bootstrap ## Run the whole test suite (both tiers), as CI does
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 test-fast: bootstrap ## Run the fast tier only (skips installing generated projects)
 	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
