@@ -38,6 +38,11 @@ def gitconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# Set when the suite runs under our own `make test`; a user's shell has none of them, and
+# with MAKELEVEL set every make they run prints "Entering/Leaving directory" lines.
+MAKE_VARIABLES = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+
+
 def user_environment(gitconfig: Path, *, columns: int = 120) -> dict[str, str]:
     """The environment of a user's shell: our tools on PATH, their git identity, no prompts."""
     result = dict(os.environ)
@@ -50,7 +55,8 @@ def user_environment(gitconfig: Path, *, columns: int = 120) -> dict[str, str]:
         NO_COLOR="1",
         COLUMNS=str(columns),
     )
-    result.pop("VIRTUAL_ENV", None)
+    for leaking in ("VIRTUAL_ENV", *MAKE_VARIABLES):
+        result.pop(leaking, None)
     return result
 
 

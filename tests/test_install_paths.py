@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, ROOT, run
+from .conftest import BIN, MAKE_VARIABLES, ROOT, run
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,8 @@ def _environment(gitconfig: Path, *, path: str, **extra: str) -> dict[str, str]:
     cache = subprocess.run([UV, "cache", "dir"], capture_output=True, text=True, check=True)
     leaking = ("UV_", "PIPX_", "VIRTUAL_ENV", "CONDA", "PYENV_VERSION", "PYTHONUSERBASE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(leaking)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for key in ("PYTHONDONTWRITEBYTECODE", *MAKE_VARIABLES):
+        env.pop(key, None)
     env.update(
         PATH=path,
         UV_CACHE_DIR=cache.stdout.strip(),
