@@ -21,10 +21,13 @@ Both override copier internals (the class is `copier._main.Worker`; `from copier
 Worker` warns that it is internal). With a copier release that moved either, plain `Worker` is
 used: correct, only slower; tests/test_plain_copier.py fails then, so that an upgrade cannot
 lose the savings unnoticed.
+
+`user_errors` is the one place that decides which of copier's failures are the user's to fix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import marshal
@@ -32,8 +35,11 @@ import os
 import subprocess
 import sys
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from mlops_new.errors import UsageError, one_line
 
 #: Compiled code by (environment settings, source, name, filename, raw, defer_init).
 _COMPILED: dict[tuple, Any] = {}
@@ -169,9 +175,44 @@ def compile_each_source_once(env: Any) -> None:
     env.compile = compile_once
 
 
+@contextlib.contextmanager
+def user_errors(doing: str, *, any_failure: bool = False) -> Iterator[None]:
+    """Turn copier's failures that the user can fix into a one-line UsageError.
+
+    They are the template's or the answers' (copier's own errors, Jinja errors, the bare
+    ValueError and TypeError copier raises on bad input), the file system's (OSError) and git's
+    (plumbum's ProcessExecutionError: git's last line says why). Anything else is a bug and
+    propagates, unless `any_failure` (reading a template the user named, where any failure is
+    the source's).
+
+    Args:
+        doing: what failed, for the message: "cannot update proj", "copier could not render X".
+    """
+    from copier.errors import CopierError
+    from jinja2 import TemplateError
+    from plumbum import ProcessExecutionError
+
+    try:
+        yield
+    except UsageError:
+        raise
+    except ProcessExecutionError as error:
+        lines = [ln.strip() for ln in str(error.stderr).splitlines() if ln.strip()]
+        reason = (lines or [f"git exited with {error.retcode}"])[-1].removeprefix("fatal: ")
+        raise UsageError(f"{doing}: {reason}") from None
+    except Exception as error:
+        mine = (ValueError, TypeError, OSError, CopierError, TemplateError)
+        if any_failure or isinstance(error, mine):
+            raise UsageError(f"{doing}: {one_line(error)}") from None
+        raise
+
+
 @functools.cache
 def worker_class() -> type:
     """The `Worker` subclass (built on first use: importing copier takes a quarter second)."""
+    # HACK(https://github.com/copier-org/copier/issues): `copier._main.Worker` is internal
+    # (copier's public API is run_copy, run_recopy and run_update). Goes when copier caches
+    # compiled templates itself and stops asking git for core.fileMode once per file.
     from copier._main import Worker
 
     overridden = (

@@ -5,6 +5,18 @@ class UsageError(Exception):
     """A problem with the user's input or environment, not a bug in mlops-new."""
 
 
+class AnswerError(UsageError):
+    """An answer a template refuses; `question` names the question it answers."""
+
+    def __init__(self, question: str, message: str) -> None:
+        super().__init__(message)
+        self.question = question
+
+
+class UnknownQuestion(AnswerError):
+    """An answer to a question the template does not ask."""
+
+
 def one_line(error: BaseException) -> str:
     """An error's message on one line of at most 300 characters (copier's can span pages)."""
     text = " ".join(str(error).split()) or type(error).__name__

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from mlops_new.errors import UsageError
+from mlops_new.errors import AnswerError, UnknownQuestion, UsageError
 
 _TRUE = {"y", "yes", "true", "on", "1"}
 _FALSE = {"n", "no", "false", "off", "0"}
@@ -83,7 +83,7 @@ class Questionnaire:
         """
         if name not in self.names:
             known = ", ".join(self.names)
-            raise UsageError(f"unknown question '{name}'; the template asks: {known}")
+            raise UnknownQuestion(name, f"unknown question '{name}'; the template asks: {known}")
         question = self[name]
         if question.type == "bool":
             if isinstance(raw, bool):
@@ -93,12 +93,14 @@ class Questionnaire:
                 return True
             if text in _FALSE:
                 return False
-            raise UsageError(f"{name}: '{raw}' is not yes/no (use one of yes, no, true, false)")
+            raise AnswerError(
+                name, f"{name}: '{raw}' is not yes/no (use one of yes, no, true, false)"
+            )
         if question.type == "int":
             try:
                 return int(raw)
             except (TypeError, ValueError):
-                raise UsageError(f"{name}: '{raw}' is not a whole number") from None
+                raise AnswerError(name, f"{name}: '{raw}' is not a whole number") from None
         text = raw if isinstance(raw, str) else str(raw)
         return text.strip() if question.free_text else text
 
@@ -193,14 +195,15 @@ class Questionnaire:
             message = self.error(question, value, answers, dst_path)
             if message:
                 hint = "" if question.name in given else f" (pass --data {question.name}=...)"
-                raise UsageError(f"{question.name}: {message}{hint}")
+                raise AnswerError(question.name, f"{question.name}: {message}{hint}")
             if new_project and value in self.retired(question.name):
                 current = [
                     v for v in question.choice_values if v not in self.retired(question.name)
                 ]
-                raise UsageError(
+                raise AnswerError(
+                    question.name,
                     f"{question.name}: '{value}' is retired (kept only for projects that already "
-                    f"use it); choose one of: {', '.join(str(v) for v in current)}"
+                    f"use it); choose one of: {', '.join(str(v) for v in current)}",
                 )
             answers[question.name] = value
         return answers

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlops_new import _git
 from mlops_new.errors import UsageError
 
 #: The public repository of the template: the one place that names it. Generated projects
@@ -17,6 +18,25 @@ from mlops_new.errors import UsageError
 TEMPLATE_URL = "https://github.com/mlops-new/mlops-new.git"
 
 _PACKAGE = Path(__file__).resolve().parent
+#: A source that is an address, not a path: `scheme://`, copier's prefixes, or scp-like ssh.
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git\+|gh:|gl:|[\w.-]+@[\w.-]+:)", re.I)
+
+
+def is_url(source: str) -> bool:
+    """Whether a template source is an address rather than a local path."""
+    return bool(_URL.match(source))
+
+
+def git_url(source: str) -> str | None:
+    """What git is given for a template source, read as copier reads it (`gh:` and `gl:`
+    expanded, `git+` dropped, `.git` added to GitHub and GitLab addresses, local clones and
+    bundles as paths); None where copier would not take it for a git repository."""
+    # HACK(https://github.com/copier-org/copier/issues): copier's public API is run_copy,
+    # run_recopy and run_update; `copier._vcs.get_repo` is the reading `copier update` itself
+    # uses. Goes when copier exports it (or a "latest release of SRC" function).
+    from copier._vcs import get_repo
+
+    return get_repo(source)
 
 
 @dataclass(frozen=True)
@@ -77,7 +97,7 @@ def resolve(template: str) -> Source:
         # copier takes any other web address without .git for a local folder; git+ says it
         # is a git repository (copier strips the prefix; `copier update` reads it too).
         return Source(f"git+{template}")
-    if "://" in template or template.startswith(("git@", "gh:", "gl:", "git+")):
+    if is_url(template):
         return Source(template)
     path = Path(template).expanduser()
     if not path.exists():
@@ -89,13 +109,8 @@ def resolve(template: str) -> Source:
         raise UsageError(
             f"--template {template}: no copier.yml at its root, so it is not a template"
         )
-    top = subprocess.run(
-        ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != path:
+    top = _git.attempt("-C", str(path), "rev-parse", "--show-toplevel")
+    if top is None or top.returncode != 0 or Path(top.stdout.strip()).resolve() != path:
         raise UsageError(
             f"--template {template} is a plain folder, not a git repository: projects made from it "
             "could never be updated. Commit it to git (and tag a release, e.g. v1.0.0) first."

@@ -10,18 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_new.check import (
-    ANSWERS_FILE,
-    Progress,
-    Recorded,
-    display,
-    git,
-    git_reason,
-    latest_release,
-    parse_version,
-    read_project,
-)
-from mlops_new.errors import UsageError, one_line
+from mlops_new import _git, releases
+from mlops_new._steps import Progress, quiet
+from mlops_new.errors import AnswerError, UnknownQuestion, UsageError
+from mlops_new.project import ANSWERS_FILE, Recorded, display
+from mlops_new.project import read as read_recorded
 
 #: The labels copier gives the two sides of an inline conflict.
 _MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
@@ -77,41 +70,46 @@ def update(
         UsageError: the project or its source is unusable, an answer is invalid, or copier
             refuses the update (a downgrade, an unknown ref); the project is left unchanged.
     """
-    say = progress or (lambda _: None)
-    recorded = read_project(path)
+    say = progress or quiet
+    recorded = read_recorded(path)
     shown = display(path, recorded.path)
     top = _repository(recorded.path, shown)
     _refuse_dirty(recorded.path, shown)
     say("Asking the template for its releases")
-    latest = latest_release(recorded.source)
+    latest = releases.latest_release(recorded.source)
     target = recorded.commit if vcs_ref == ":current:" else vcs_ref or latest
-    now, then = parse_version(recorded.commit), parse_version(target)
-    if now is not None and then is not None and then < now:
+    now, then = releases.parse_version(recorded.commit), releases.parse_version(target)
+    if releases.is_newer(recorded.commit, target):
         raise UsageError(
             f"{shown} is at template {recorded.commit}; {target} is older and copier cannot "
             "downgrade a project (pass a newer --vcs-ref, or none for the latest release)"
         )
-    given = dict(data or {})
-    if not given and (target == recorded.commit or (now is not None and then == now)):
+    data = dict(data or {})
+    if not data and (target == recorded.commit or (now is not None and then == now)):
         return UpdateResult(recorded.path, recorded.commit, recorded.commit, pretend=pretend)
     if not pretend:
         try:
-            _run(recorded.path, recorded, given, target, say)
+            _run(recorded.path, recorded, data, target, say)
         except BaseException:
             _restore(recorded.path)
             raise
         return _result(recorded.path, top, recorded.commit)
+    return _pretend(recorded, top, data, target, say)
+
+
+def _pretend(recorded: Recorded, top: Path, data: dict, target: str, say: Progress) -> UpdateResult:
+    """The update, run on a throw-away clone of the project's last commit."""
     with tempfile.TemporaryDirectory(prefix="mlops-new-pretend-") as tmp:
         say("Cloning the project to try the update")
         clone = Path(tmp, "project")
-        head = git("rev-parse", "HEAD", cwd=top).stdout.strip()
+        head = _git.run("rev-parse", "HEAD", cwd=top).stdout.strip()
         _must(
-            git("clone", "--quiet", "--no-checkout", str(top), str(clone)),
+            _git.run("clone", "--quiet", "--no-checkout", str(top), str(clone)),
             "cannot clone the project to try the update",
         )
-        _must(git("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD")
+        _must(_git.run("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD")
         where = clone / recorded.path.resolve().relative_to(top)
-        _run(where, recorded, given, target, say)
+        _run(where, recorded, data, target, say)
         result = _result(where, clone.resolve(), recorded.commit)
     result.path, result.pretend = recorded.path, True
     return result
@@ -119,25 +117,25 @@ def update(
 
 def _must(proc, message: str) -> None:
     if proc.returncode != 0:
-        raise UsageError(f"{message}: {git_reason(proc)}")
+        raise UsageError(f"{message}: {_git.reason(proc)}")
 
 
 def _repository(project: Path, shown: str) -> Path:
     """The top of the git repository holding the project, which must have a commit."""
-    top = git("rev-parse", "--show-toplevel", cwd=project)
+    top = _git.run("rev-parse", "--show-toplevel", cwd=project)
     if top.returncode != 0:
         raise UsageError(
             f"{shown} is not a git repository, and copier merges updates with git; run "
             "`git init && git add -A && git commit -m 'Initial commit'` in it first"
         )
-    if git("rev-parse", "--verify", "--quiet", "HEAD", cwd=project).returncode != 0:
+    if _git.run("rev-parse", "--verify", "--quiet", "HEAD", cwd=project).returncode != 0:
         raise UsageError(f"{shown} has no commit yet; commit it first (git add -A && git commit)")
     return Path(top.stdout.strip()).resolve()
 
 
 def _refuse_dirty(project: Path, shown: str) -> None:
     """Refuse uncommitted changes, untracked files included, exactly as copier does."""
-    status = git("status", "--porcelain", "--untracked-files=all", "--", ".", cwd=project)
+    status = _git.run("status", "--porcelain", "--untracked-files=all", "--", ".", cwd=project)
     lines = status.stdout.splitlines()
     if status.returncode != 0 or not lines:
         return
@@ -149,45 +147,29 @@ def _refuse_dirty(project: Path, shown: str) -> None:
     )
 
 
-def _run(project: Path, recorded: Recorded, given: dict, target: str, say: Progress) -> None:
+def _run(project: Path, recorded: Recorded, data: dict, target: str, say: Progress) -> None:
     """Run copier's update in `project`; every copier failure becomes a UsageError."""
-    from plumbum import ProcessExecutionError
+    from mlops_new._copier import user_errors, worker_class
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # copier's warnings would break the one-line error
-            from mlops_new._copier import worker_class
-
-            with worker_class()(
-                dst_path=project,
-                data=given,
-                vcs_ref=target,
-                defaults=True,
-                overwrite=True,
-                unsafe=False,
-                conflict="inline",
-                quiet=True,
-            ) as worker:
-                say(f"Reading the template at {target}")
-                _validate(Path(worker.template.local_abspath), target, recorded, given)
-                say(f"Updating from {recorded.commit} to {target}")
-                worker.run_update()
-    except UsageError:
-        raise
-    except ProcessExecutionError as error:
-        lines = [ln.strip() for ln in str(error.stderr).splitlines() if ln.strip()]
-        reason = (lines or [f"git exited with {error.retcode}"])[-1].removeprefix("fatal: ")
-        raise UsageError(f"cannot update {recorded.path.name}: {reason}") from None
-    except Exception as error:
-        from copier.errors import CopierError
-        from jinja2 import TemplateError
-
-        if isinstance(error, ValueError | TypeError | OSError | CopierError | TemplateError):
-            raise UsageError(f"cannot update {recorded.path.name}: {one_line(error)}") from None
-        raise
+    with warnings.catch_warnings(), user_errors(f"cannot update {recorded.path.name}"):
+        warnings.simplefilter("ignore")  # copier's warnings would break the one-line error
+        with worker_class()(
+            dst_path=project,
+            data=data,
+            vcs_ref=target,
+            defaults=True,
+            overwrite=True,
+            unsafe=False,
+            conflict="inline",
+            quiet=True,
+        ) as worker:
+            say(f"Reading the template at {target}")
+            _validate(Path(worker.template.local_abspath), target, recorded, data)
+            say(f"Updating from {recorded.commit} to {target}")
+            worker.run_update()
 
 
-def _validate(template: Path, target: str, recorded: Recorded, given: Mapping[str, Any]) -> None:
+def _validate(template: Path, target: str, recorded: Recorded, data: Mapping[str, Any]) -> None:
     """Check new and recorded answers against the new release's questions.
 
     copier silently replaces a recorded answer that the new release no longer accepts with
@@ -200,10 +182,9 @@ def _validate(template: Path, target: str, recorded: Recorded, given: Mapping[st
         return  # not a template: copier says so
     questionnaire = load(found[0])
     try:
-        questionnaire.resolve(given, recorded.path, defaults=recorded.answers, new_project=False)
-    except UsageError as error:
-        question = str(error).partition(":")[0]
-        if question in given or question.startswith("unknown question"):
+        questionnaire.resolve(data, recorded.path, defaults=recorded.answers, new_project=False)
+    except AnswerError as error:
+        if isinstance(error, UnknownQuestion) or error.question in data:
             raise
         raise UsageError(
             f"the template at {target} refuses an answer recorded in {ANSWERS_FILE}: {error}"
@@ -213,8 +194,8 @@ def _validate(template: Path, target: str, recorded: Recorded, given: Mapping[st
 def _restore(project: Path) -> None:
     """Put the project back as it was committed (the tree was clean before the update)."""
     with contextlib.suppress(UsageError):
-        git("restore", "--source=HEAD", "--staged", "--worktree", "--", ".", cwd=project)
-        git("clean", "-fdq", "--", ".", cwd=project)
+        _git.run("restore", "--source=HEAD", "--staged", "--worktree", "--", ".", cwd=project)
+        _git.run("clean", "-fdq", "--", ".", cwd=project)
 
 
 def _result(project: Path, top: Path, before: str) -> UpdateResult:
@@ -223,7 +204,9 @@ def _result(project: Path, top: Path, before: str) -> UpdateResult:
 
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
     result = UpdateResult(project, before, str(answers.get("_commit", before)))
-    status = git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project)
+    status = _git.run(
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project
+    )
     _must(status, "cannot read git status after the update")
     entries = iter(status.stdout.split("\0"))
     for entry in entries:
@@ -257,54 +240,3 @@ def _has_markers(path: Path) -> bool:
             return any(line.rstrip() in _MARKERS for line in lines)
     except OSError:
         return False
-
-
-def _files(count: int) -> str:
-    return f"{count} file" + ("" if count == 1 else "s")
-
-
-def report(result: UpdateResult, shown: str) -> str:
-    """What a person reads after `mlops-new update`: the files, then what to do next."""
-    name = display(shown, result.path)
-    if not result.touched:
-        return f"{name} is up to date with its template ({result.to_version}); nothing changed."
-    verb = "Would update" if result.pretend else "Updated"
-    versions = f"template {result.from_version} → {result.to_version}"
-    if result.from_version == result.to_version:
-        versions = f"answers changed, template {result.to_version}"
-    lines = [f"{verb} {name}: {versions}"]
-    labels = ("added", "changed", "removed", "conflict")
-    if result.pretend:
-        labels = ("would add", "would change", "would remove", "would conflict")
-    buckets = (result.added, result.changed, result.removed, result.conflicts)
-    for label, files in zip(labels, buckets, strict=True):
-        lines += [f"  {label:<14} {file}" for file in files]
-    counts = (len(b) for b in buckets)
-    lines.append(", ".join(f"{n} {w}" for n, w in zip(counts, labels, strict=True) if n))
-    if result.pretend:
-        lines.append("Dry run: nothing was written. Run without --pretend to update.")
-        return "\n".join(lines)
-    cd = [] if shown in {"", "."} else [f"  cd {shown}"]
-    message = f'git add -A && git commit -m "Update from template {result.to_version}"'
-    if "pyproject.toml" in result.changed:
-        lines.append("pyproject.toml changed: run `uv lock` (or `make setup`) before committing.")
-    if result.removed:
-        lines.append("Removed files stay in your last commit: `git checkout HEAD -- FILE`.")
-    if result.conflicts:
-        lines += [
-            f"{_files(len(result.conflicts))} in conflict. In each, yours is between "
-            "`<<<<<<< before updating` and `=======`,",
-            "the template's between `=======` and `>>>>>>> after updating`.",
-            "Resolve: edit each file and delete the marker lines, or take one side whole:",
-            "  git checkout --ours -- FILE      # yours",
-            "  git checkout --theirs -- FILE    # the template's",
-            "then commit:",
-            *cd,
-            f"  {message}",
-            "Or abort the whole update (the files it added are deleted):",
-            *cd,
-            f"  {ABORT}",
-        ]
-    else:
-        lines += ["Review with `git diff`, then commit:", *cd, f"  {message}"]
-    return "\n".join(lines)

@@ -6,35 +6,21 @@ import configparser
 import re
 
 from mlops_new.doctor.base import Check, Outcome, failed, hint, listed, not_applicable, passed
+from mlops_new.doctor.evidence import (
+    DATA_EXTENSIONS,
+    DATA_TEST,
+    METRIC,
+    MODEL_EXTENSIONS,
+    MODEL_LOG,
+    PLACEHOLDER,
+    TRACKERS,
+    file_size,
+    is_model,
+    tests_with,
+)
 from mlops_new.doctor.level0 import declared
 from mlops_new.doctor.repo import Repo
 from mlops_new.doctor.versioning import dvc_stages, lfs_match, lfs_patterns, paths
-
-DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".feather", ".arrow", ".avro", ".orc", ".h5",
-                   ".hdf5", ".npy", ".npz", ".xlsx", ".xls", ".jsonl", ".sqlite", ".db", ".zip",
-                   ".tar", ".gz", ".tgz", ".7z")  # fmt: skip
-MODEL_EXTENSIONS = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".onnx", ".keras",
-                    ".safetensors", ".h5", ".cbm", ".ubj", ".model")  # fmt: skip
-_PLACEHOLDER = re.compile(r"(^|/)(\.gitkeep|\.keep|\.gitignore|README[^/]*|[^/]+\.dvc)$", re.I)
-#: Experiment trackers: import name -> display name.
-TRACKERS = {"dvclive": "DVCLive", "mlflow": "MLflow", "wandb": "Weights & Biases",
-            "neptune": "Neptune", "comet_ml": "Comet", "clearml": "ClearML", "aim": "Aim",
-            "tensorboardX": "TensorBoard", "torch.utils.tensorboard": "TensorBoard",
-            "sacred": "Sacred"}  # fmt: skip
-_DATA_TEST = re.compile(
-    r"\b(pandera|great_expectations|pydantic|jsonschema|deepchecks|pointblank|frictionless|"
-    r"cerberus|schema|validate|validation)\b|\.isna\(|\.isnull\(|\.dtypes\b|\bexpect_column",
-    re.I,
-)
-_METRIC = re.compile(
-    r"\b(accuracy|acc|f1|f1_score|auc|roc_auc|precision|recall|r2|rmse|mse|mae|mape|score|"
-    r"loss|error|metrics?|threshold|min_\w+|max_\w+)\b",
-    re.I,
-)
-
-
-#: A model logged to a registry (MLflow's `log_model`/`register_model` calls).
-_MODEL_LOG = r"(\.log_model|\bregister_model)\s*\(|\bregistered_model_name\s*="
 
 
 class Level1(Check):
@@ -91,7 +77,7 @@ class MLO102(Level1):
             f
             for f in sorted(git.tracked)
             if f.split("/")[0] in {"data", "models"}
-            and not _PLACEHOLDER.search(f)
+            and not PLACEHOLDER.search(f)
             and not lfs_match(f, lfs)
         ]
         stored += [
@@ -100,27 +86,20 @@ class MLO102(Level1):
             if f.lower().endswith(DATA_EXTENSIONS + MODEL_EXTENSIONS)
             and f not in stored
             and not lfs_match(f, lfs)
-            and _size(repo, f) > 1_000_000
+            and file_size(repo, f) > 1_000_000
         ]
         if stored:
             return failed(
                 f"git stores data or models: {listed(stored)}",
                 "git rm -r --cached <path> && dvc add <path> (the files stay, DVC versions them)",
             )
-        loose = [f for f in repo.untracked("data", "models") if not _PLACEHOLDER.search(f)]
+        loose = [f for f in repo.untracked("data", "models") if not PLACEHOLDER.search(f)]
         if loose:
             return failed(
                 f"{listed(loose)} neither ignored nor tracked: `git add -A` would commit data",
                 "add /data/ and /models/ to .gitignore (DVC adds its outputs there itself)",
             )
         return passed("git stores no data or model files")
-
-
-def _size(repo: Repo, rel: str) -> int:
-    try:
-        return (repo.local / rel).stat().st_size if repo.local else 0
-    except OSError:
-        return 0
 
 
 class MLO103(Level1):
@@ -202,27 +181,15 @@ class MLO104(Level1):
         return passed(f"{present[0]} ({listed([str(k) for k in keys], 4)})")
 
 
-def _tests_with(repo: Repo, found) -> tuple[str, str] | None:
-    ordered = sorted(repo.test_files, key=lambda f: ("data" not in f.rsplit("/", 1)[-1], f))
-    for name in ordered:
-        text = repo.text(name)
-        if text is None or not text.ok or not re.search(r"def test|class Test", text.data):
-            continue
-        evidence = found(text.data)
-        if evidence:
-            return name, evidence
-    return None
-
-
 class MLO105(Level1):
     """Tests check the data (schema, validation)"""
 
     def evaluate(self, repo: Repo) -> Outcome:
         def signal(text: str) -> str | None:
-            match = _DATA_TEST.search(text)
+            match = DATA_TEST.search(text)
             return match.group(0) if match else None
 
-        found = _tests_with(repo, signal)
+        found = tests_with(repo, signal)
         if found:
             return passed(f"{found[0]} checks the data ({found[1]})")
         count = len(repo.test_files)
@@ -243,12 +210,12 @@ class MLO106(Level1):
                 if (
                     line.startswith("assert ")
                     and re.search(r"(>=|<=|(?<![-=])>|<)", line)
-                    and _METRIC.search(line)
+                    and METRIC.search(line)
                 ):
                     return line if len(line) <= 60 else line[:57] + "..."
             return None
 
-        found = _tests_with(repo, signal)
+        found = tests_with(repo, signal)
         if found:
             return passed(f"{found[0]}: {found[1]}")
         return failed(
@@ -276,11 +243,6 @@ class MLO107(Level1):
         )
 
 
-def _is_model(path: str) -> bool:
-    path = path.strip("/")
-    return path == "models" or path.startswith("models/") or path.endswith(MODEL_EXTENSIONS)
-
-
 class MLO108(Level1):
     """Model artifacts are versioned"""
 
@@ -288,7 +250,7 @@ class MLO108(Level1):
         _, stages = dvc_stages(repo)
         for name, stage in stages.items():
             for out in paths(stage.get("outs")):
-                if _is_model(out):
+                if is_model(out):
                     return passed(f"{out} is an output of DVC stage '{name}'")
         dvc_files = [f for f in repo.files if f.endswith(".dvc")]
         dvc_files += [f"models/{n}" for n in repo.listdir("models") if n.endswith(".dvc")]
@@ -298,12 +260,12 @@ class MLO108(Level1):
             outs = (
                 paths(loaded.data.get("outs")) if loaded and isinstance(loaded.data, dict) else []
             )
-            if name.startswith("models") or any(_is_model(out) for out in outs):
+            if name.startswith("models") or any(is_model(out) for out in outs):
                 return passed(f"{name} (dvc add)")
-        lfs = [p for p in lfs_patterns(repo) if _is_model(p.replace("*", "x"))]
+        lfs = [p for p in lfs_patterns(repo) if is_model(p.replace("*", "x"))]
         if lfs:
             return passed(f"git LFS stores {listed(lfs)}")
-        logged = repo.grep(_MODEL_LOG, repo.python_files)
+        logged = repo.grep(MODEL_LOG, repo.python_files)
         if logged:
             return passed(f"MLflow model log ({logged[0]}:{logged[1]})")
         return failed(

@@ -2,52 +2,31 @@
 
 from __future__ import annotations
 
-import os
 import re
 import stat
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mlops_new import _git
+from mlops_new.doctor.parsing import Loaded, imported_modules, notebook_code, parse
+from mlops_new.doctor.walk import walk
+
+if TYPE_CHECKING:
+    import subprocess
+
+__all__ = ["Git", "Loaded", "Repo"]
 
 T = TypeVar("T")
 
 #: Files larger than this are not parsed (a config file never is; a data file named like one is).
 MAX_BYTES = 2_000_000
-#: The most files a walk lists, so a huge checkout stays fast.
-MAX_FILES = 20_000
-#: Folders never walked: environments, caches, and (at the top) data and model stores.
-SKIP_DIRS = frozenset(
-    {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
-     ".ruff_cache", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints", "site-packages",
-     ".cache", "htmlcov"}
-)  # fmt: skip
-SKIP_TOP = frozenset({"data", "models", "mlruns", "dvclive", ".dvc", "build", "dist", "site"})
 #: git reads only: hooks never run for these, and fsmonitor (the one program git would start
 #: from a repository's own config here) is switched off.
-_GIT = ("git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false",
+_GIT = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false",
         "-c", "safe.directory=*", "--no-optional-locks")  # fmt: skip
-
-
-_IMPORT = re.compile(
-    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import|import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*))", re.M
-)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A file as read and parsed: `data` when it worked, otherwise `error` says why not."""
-
-    path: str
-    data: Any = None
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Whether the file was read and parsed."""
-        return not self.error
 
 
 @dataclass(frozen=True)
@@ -150,7 +129,7 @@ class Repo:
         """A file's text (UTF-8); a binary file gives an error, not a crash."""
         return self._memo("text", rel, self._text)
 
-    def _text(self, rel: str) -> Loaded | None:
+    def _text(self, _kind: str, rel: str) -> Loaded | None:
         raw = self.read_bytes(rel)
         if raw is None or not raw.ok:
             return raw
@@ -163,53 +142,19 @@ class Repo:
 
     def yaml(self, rel: str) -> Loaded | None:
         """A YAML file, parsed safely (no tags that construct objects)."""
-        return self._memo("yaml", rel, self._yaml)
-
-    def _yaml(self, rel: str) -> Loaded | None:
-        import yaml
-
-        text = self.text(rel)
-        if text is None or not text.ok:
-            return text
-        try:
-            return Loaded(rel, yaml.safe_load(text.data))
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            problem = getattr(error, "problem", None) or "syntax error"
-            return Loaded(rel, error=f"is not valid YAML{where}: {problem}")
-        except (RecursionError, ValueError, TypeError) as error:
-            return Loaded(rel, error=f"is not valid YAML: {type(error).__name__}")
+        return self._memo("yaml", rel, self._parse)
 
     def toml(self, rel: str) -> Loaded | None:
         """A TOML file, parsed."""
-        return self._memo("toml", rel, self._toml)
-
-    def _toml(self, rel: str) -> Loaded | None:
-        import tomllib
-
-        text = self.text(rel)
-        if text is None or not text.ok:
-            return text
-        try:
-            return Loaded(rel, tomllib.loads(text.data))
-        except (tomllib.TOMLDecodeError, RecursionError) as error:
-            return Loaded(rel, error=f"is not valid TOML: {error}")
+        return self._memo("toml", rel, self._parse)
 
     def json(self, rel: str) -> Loaded | None:
         """A JSON file, parsed."""
-        return self._memo("json", rel, self._json)
+        return self._memo("json", rel, self._parse)
 
-    def _json(self, rel: str) -> Loaded | None:
-        import json
-
+    def _parse(self, kind: str, rel: str) -> Loaded | None:
         text = self.text(rel)
-        if text is None or not text.ok:
-            return text
-        try:
-            return Loaded(rel, json.loads(text.data))
-        except (ValueError, RecursionError) as error:
-            return Loaded(rel, error=f"is not valid JSON: {error}")
+        return text if text is None or not text.ok else parse(kind, rel, text.data)
 
     def parsed(self, rel: str) -> Loaded | None:
         """A config file parsed by its extension (YAML, TOML or JSON)."""
@@ -226,7 +171,7 @@ class Repo:
     def _memo(self, kind: str, rel: str, load) -> Loaded | None:
         key = (kind, rel)
         if key not in self._cache:
-            self._cache[key] = load(rel)
+            self._cache[key] = load(kind, rel)
         return self._cache[key]
 
     # ---- walking ------------------------------------------------------------------------
@@ -234,40 +179,7 @@ class Repo:
     @cached_property
     def files(self) -> tuple[str, ...]:
         """Every file worth reading (POSIX paths), without environments, caches and data."""
-        return tuple(self._walk())
-
-    def _walk(self) -> Iterator[str]:
-        count = 0
-        if self.local is not None:
-            for top, dirs, names in os.walk(self.local):
-                rel_top = Path(top).relative_to(self.local).as_posix()
-                at_root = rel_top == "."
-                dirs[:] = sorted(
-                    d for d in dirs if d not in SKIP_DIRS and not (at_root and d in SKIP_TOP)
-                )
-                for name in sorted(names):
-                    count += 1
-                    if count > MAX_FILES:
-                        return
-                    yield name if at_root else f"{rel_top}/{name}"
-            return
-        stack: list[tuple[str, Any]] = [("", self.root)]
-        while stack:
-            prefix, node = stack.pop()
-            try:
-                children = sorted(node.iterdir(), key=lambda c: c.name)
-            except (OSError, ValueError):
-                continue
-            for child in children:
-                rel = f"{prefix}{child.name}"
-                if child.is_dir():
-                    if child.name not in SKIP_DIRS and not (not prefix and child.name in SKIP_TOP):
-                        stack.append((rel + "/", child))
-                    continue
-                count += 1
-                if count > MAX_FILES:
-                    return
-                yield rel
+        return tuple(walk(self.root, self.local))
 
     def matching(self, pattern: str) -> list[str]:
         """Walked files whose path matches the regular expression `pattern`."""
@@ -324,52 +236,30 @@ class Repo:
         for name in [*self.python_files, *self.test_files, *self.matching(r"\.ipynb$")][:3000]:
             if name.endswith(".ipynb"):
                 notebook = self.json(name)
-                cells = notebook.data.get("cells") if notebook and notebook.ok else None
-                sources = [
-                    "".join(c["source"]) if isinstance(c.get("source"), list) else c.get("source")
-                    for c in (cells if isinstance(cells, list) else [])
-                    if isinstance(c, dict)
-                ]
-                code = "\n".join(s for s in sources if isinstance(s, str))
+                code = notebook_code(notebook.data) if notebook and notebook.ok else ""
             else:
                 text = self.text(name)
                 code = text.data if text is not None and text.ok else ""
-            for match in _IMPORT.finditer(code):
-                for module in re.split(r"\s*,\s*", match.group(1) or match.group(2)):
-                    parts = module.split(" as ")[0].strip().split(".")
-                    for depth in range(1, len(parts) + 1):
-                        found.setdefault(".".join(parts[:depth]), name)
+            for module in imported_modules(code):
+                found.setdefault(module, name)
         return found
 
     # ---- git ----------------------------------------------------------------------------
 
-    def _git(self, *args: str) -> subprocess.CompletedProcess[str] | None:
+    def _run_git(self, *args: str) -> subprocess.CompletedProcess[str] | None:
         if self.local is None:
             return None
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
-        try:
-            return subprocess.run(
-                [*_GIT, "-C", str(self.local), *args],
-                capture_output=True,
-                text=True,
-                errors="replace",
-                stdin=subprocess.DEVNULL,
-                env=env,
-                timeout=60,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
+        return _git.attempt(*_GIT, "-C", str(self.local), *args, GIT_PAGER="cat", LC_ALL="C")
 
     @cached_property
     def git(self) -> Git | None:
         """The git repository around the root, or None when it is not in one."""
-        inside = self._git("rev-parse", "--is-inside-work-tree")
+        inside = self._run_git("rev-parse", "--is-inside-work-tree")
         if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
             return None
-        count = self._git("rev-list", "--count", "HEAD")
+        count = self._run_git("rev-list", "--count", "HEAD")
         commits = int(count.stdout.strip()) if count and count.returncode == 0 else 0
-        listed = self._git("ls-files", "-z")
+        listed = self._run_git("ls-files", "-z")
         tracked = frozenset(listed.stdout.split("\0")) - {""} if listed else frozenset()
         return Git(commits, tracked)
 
@@ -378,7 +268,7 @@ class Repo:
         present = [f for f in folders if self.is_dir(f)]
         if not present or self.git is None:
             return []
-        out = self._git(
+        out = self._run_git(
             "ls-files", "-z", "--others", "--exclude-standard", "--directory",
             "--no-empty-directory", "--", *present,
         )  # fmt: skip

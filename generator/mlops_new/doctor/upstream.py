@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import signal
-import subprocess
 
+from mlops_new import _git, releases
 from mlops_new.doctor.base import Outcome, failed, is_ours, not_applicable, passed
 from mlops_new.doctor.repo import Repo
+from mlops_new.errors import UsageError
+from mlops_new.source import git_url, is_url
 
 
 def template_freshness(repo: Repo) -> Outcome:
@@ -38,98 +37,31 @@ def template_freshness(repo: Repo) -> Outcome:
             f"record the template's git URL as {key_src} and its release tag as {key_ref}",
         )
     ref = str(ref)
-    if _is_relative(src):
+    if not is_url(src) and not os.path.isabs(os.path.expanduser(src)):
         return failed(
             f"{loaded.path} records a relative {key_src} ({src}): updates cannot find it",
             f"record the template's git URL (or an absolute path) as {key_src}",
         )
     if repo.offline:
-        return not_applicable(f"skipped (--offline); made from {_short(src)} at {ref}")
-    refs = _ls_remote(src, repo.timeout)
-    if isinstance(refs, str):
-        return not_applicable(f"unknown: template source unreachable ({refs})")
+        return not_applicable(f"skipped (--offline); made from {releases.short(src)} at {ref}")
+    url = git_url(src)
+    if url is None:
+        return not_applicable(f"unknown: {releases.short(src)} is not a git repository")
+    try:
+        refs = _git.ls_remote(url, timeout=repo.timeout, shown=releases.short(src))
+    except UsageError as error:
+        return not_applicable(f"unknown: template source unreachable ({error})")
     update = "mlops-new update" if is_ours(repo) else ("cruft update" if cruft else "copier update")
     if cruft is not None:
         head = refs.get("HEAD")
         if head is None or head.startswith(ref) or ref.startswith(head):
             return passed(f"at the template's latest commit ({ref[:12]})")
         return failed(f"behind: made at {ref[:12]}, the template is at {head[:12]}", update)
-    return _compare_tags(ref, refs, src, update)
-
-
-def _compare_tags(ref: str, refs: dict[str, str], src: str, update: str) -> Outcome:
-    # The same reading of tags as `mlops-new check` (PEP 440, no pre-releases, as copier).
-    from mlops_new.check import parse_version
-
-    releases = {}
-    for name in refs:
-        version = parse_version(name.removeprefix("refs/tags/"))
-        if name.startswith("refs/tags/") and version is not None and not version.is_prerelease:
-            releases[name.removeprefix("refs/tags/")] = version
-    current = parse_version(ref)
-    if current is None:
+    if releases.parse_version(ref) is None:
         return not_applicable(f"unknown: _commit {ref!r} is not a release tag to compare")
-    if not releases:
-        return not_applicable(f"unknown: {_short(src)} has no release tags")
-    newest = max(releases, key=releases.__getitem__)
-    if releases[newest] > current:
+    newest = releases.newest(refs)
+    if newest is None:
+        return not_applicable(f"unknown: {releases.short(src)} has no release tags")
+    if releases.is_newer(newest, ref):
         return failed(f"behind: made from {ref}, the template's newest release is {newest}", update)
     return passed(f"at {ref}, the template's newest release")
-
-
-def _is_relative(src: str) -> bool:
-    remote = "://" in src or src.startswith(("git@", "gh:", "gl:", "git+")) or ":" in src[:12]
-    return not remote and not os.path.isabs(os.path.expanduser(src))
-
-
-def _short(src: str) -> str:
-    return re.sub(r"^(git\+)?https?://", "", src).removesuffix(".git")
-
-
-def _ls_remote(src: str, timeout: float) -> dict[str, str] | str:
-    """The source's refs (name -> sha), or why they could not be listed."""
-    if src.startswith("-"):
-        return "not a repository URL"
-    url = re.sub(r"^gh:", "https://github.com/", re.sub(r"^gl:", "https://gitlab.com/", src))
-    url = url.removeprefix("git+")
-    env = {
-        **os.environ,
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_PROTOCOL_FROM_USER": "0",
-        "GIT_SSH_COMMAND": f"ssh -o BatchMode=yes -o ConnectTimeout={max(1, int(timeout))}",
-    }
-    allow = ["-c", "protocol.ext.allow=never", "-c", "protocol.file.allow=always"]
-    command = ["git", *allow, "ls-remote", url]
-    try:
-        # A session of its own: on timeout the whole group goes, including git's remote helper
-        # (which would otherwise keep the pipes open and make the wait hang).
-        proc = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-    except OSError as error:
-        return f"git cannot run: {error.strerror or error}"
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return f"no answer from {_short(src)} within {timeout:g} s"
-    out = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
-    if out.returncode != 0:
-        from mlops_new.check import git_reason
-
-        return git_reason(out)
-    refs = {}
-    for line in out.stdout.splitlines():
-        sha, _, name = line.partition("\t")
-        if name and not name.endswith("^{}"):
-            refs[name] = sha
-    return refs
