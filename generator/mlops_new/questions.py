@@ -60,6 +60,9 @@ class Questionnaire:
 
     questions: tuple[Question, ...]
     settings: Mapping[str, Any]
+    #: The folder of copier.yml: Jinja's search path, as in copier, so that a default or a
+    #: validator may `{% from "template/..." import ... %}`.
+    root: Path | None = None
 
     def __iter__(self):
         return iter(self.questions)
@@ -115,13 +118,8 @@ class Questionnaire:
         """Whether copier would ask this question, given the answers so far."""
         when = question.when
         if isinstance(when, str):
-            when = _render(when, self.context(answers, dst_path)).strip().lower() not in {
-                "",
-                "false",
-                "no",
-                "0",
-                "none",
-            }
+            rendered = _render(when, self.context(answers, dst_path), self.root)
+            when = rendered.strip().lower() not in {"", "false", "no", "0", "none"}
         return bool(when)
 
     def retired(self, name: str) -> list[Any]:
@@ -135,7 +133,7 @@ class Questionnaire:
         """The question's default, rendered against the answers so far."""
         default = question.default
         if isinstance(default, str):
-            default = _render(default, self.context(answers, dst_path))
+            default = _render(default, self.context(answers, dst_path), self.root)
         if default is None:
             return None
         return self.cast(question.name, default)
@@ -150,7 +148,7 @@ class Questionnaire:
         if not question.validator:
             return ""
         context = self.context({**answers, question.name: value}, dst_path)
-        return _render(question.validator, context).strip()
+        return _render(question.validator, context, self.root).strip()
 
     def resolve(
         self,
@@ -209,8 +207,9 @@ class Questionnaire:
         return answers
 
 
-@functools.cache
-def _environment():
+@functools.lru_cache(maxsize=8)
+def _environment(root: Path | None):
+    from jinja2 import FileSystemLoader
     from jinja2.sandbox import SandboxedEnvironment
 
     # The same environment copier builds (copier._main.Worker.jinja_env), so a default or a
@@ -218,6 +217,7 @@ def _environment():
     from mlops_new._copier import compile_each_source_once
 
     env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(root)) if root is not None else None,
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         keep_trailing_newline=True,
     )
@@ -226,12 +226,12 @@ def _environment():
 
 
 @functools.lru_cache(maxsize=256)
-def _compile(source: str):
-    return _environment().from_string(source)
+def _compile(source: str, root: Path | None):
+    return _environment(root).from_string(source)
 
 
-def _render(source: str, context: Mapping[str, Any]) -> str:
-    return _compile(source).render(**context)
+def _render(source: str, context: Mapping[str, Any], root: Path | None) -> str:
+    return _compile(source, root).render(**context)
 
 
 def load(copier_yml: Path) -> Questionnaire:
@@ -275,4 +275,4 @@ def load(copier_yml: Path) -> Questionnaire:
                 extra={k: v for k, v in spec.items() if k not in known},
             )
         )
-    return Questionnaire(tuple(questions), settings)
+    return Questionnaire(tuple(questions), settings, copier_yml.resolve().parent)
