@@ -164,13 +164,17 @@ def _run(project: Path, recorded: Recorded, data: dict, target: str, say: Progre
             quiet=True,
         ) as worker:
             say(f"Reading the template at {target}")
-            _validate(Path(worker.template.local_abspath), target, recorded, data)
+            cleaned = _validate(Path(worker.template.local_abspath), target, recorded, data)
+            worker.data.update(cleaned)  # as the template reads them (" X " is "X")
             say(f"Updating from {recorded.commit} to {target}")
             worker.run_update()
 
 
-def _validate(template: Path, target: str, recorded: Recorded, data: Mapping[str, Any]) -> None:
-    """Check new and recorded answers against the new release's questions.
+def _validate(
+    template: Path, target: str, recorded: Recorded, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Check new and recorded answers against the new release's questions; return the new
+    answers as the template reads them (cast, free text stripped), as at creation.
 
     copier silently replaces a recorded answer that the new release no longer accepts with
     the default (dropping, say, the user's CI provider); refusing is the safer answer.
@@ -179,16 +183,19 @@ def _validate(template: Path, target: str, recorded: Recorded, data: Mapping[str
 
     found = [template / n for n in ("copier.yml", "copier.yaml") if (template / n).is_file()]
     if not found:
-        return  # not a template: copier says so
+        return {}  # not a template: copier says so
     questionnaire = load(found[0])
     try:
-        questionnaire.resolve(data, recorded.path, defaults=recorded.answers, new_project=False)
+        resolved = questionnaire.resolve(
+            data, recorded.path, defaults=recorded.answers, new_project=False
+        )
     except AnswerError as error:
         if isinstance(error, UnknownQuestion) or error.question in data:
             raise
         raise UsageError(
             f"the template at {target} refuses an answer recorded in {ANSWERS_FILE}: {error}"
         ) from None
+    return {name: resolved[name] for name in data if name in resolved}
 
 
 def _restore(project: Path) -> None:
