@@ -19,8 +19,8 @@ DOC = ROOT / "docs" / "architecture.md"
 #: lazy re-exports) is the exception anyone may import, for its version.
 LAYERS: list[list[str]] = [
     ["errors"],
-    ["_steps", "_git", "_copier"],
-    ["source"],
+    ["_steps", "_git", "_copier", "table"],
+    ["source", "schema"],
     ["project", "questions", "_lock", "presets"],
     ["releases", "prompts"],
     ["doctor.parsing"],
@@ -34,7 +34,7 @@ LAYERS: list[list[str]] = [
     ["create", "update", "check", "doctor"],
     ["doctor.report", "doctor.plugin"],
     ["cli.options"],
-    ["cli.new", "cli.update", "cli.check", "cli.doctor", "cli.presets"],
+    ["cli.new", "cli.update", "cli.check", "cli.doctor", "cli.presets", "cli.schema"],
     ["cli"],
     ["__main__"],
 ]

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from mlops_new.cli import check, doctor, new, presets, update
+from mlops_new.cli import check, doctor, new, presets, schema, update
 from mlops_new.errors import UsageError
 
 HELP = """Create a machine-learning repository that is green from the first minute.
@@ -74,6 +74,7 @@ app.command("presets")(presets.command)
 app.command("update")(update.command)
 app.command("check")(check.command)
 app.command("doctor")(doctor.command)
+app.command("schema")(schema.command)
 
 
 def main() -> None:
