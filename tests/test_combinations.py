@@ -24,8 +24,8 @@ import pytest
 from mlops_new import create
 
 from . import combinations, static
-from .conftest import BIN, PAIRWISE_FIXED, TORCH_PYTHON, run, torch_index
 from .fastcopier import accelerated
+from .helpers import BIN, PAIRWISE_FIXED, TORCH_PYTHON, run, torch_index
 
 PAIRWISE = combinations.pairwise()
 FIXED = PAIRWISE_FIXED
