@@ -13,6 +13,17 @@ from .helpers import CLI, PAIRWISE_FIXED, run, user_environment
 pytest_plugins = ("tests.update_history",)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tiers are markers: `exhaustive` tests run only when `-m` names them (make
+    test-exhaustive), so neither `make test` nor `make test-fast` picks them up."""
+    if "exhaustive" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("exhaustive") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def template_code_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """mlops-new's compiled-template cache, for this session only (subprocesses inherit it)."""
