@@ -20,7 +20,7 @@ BENCH_ARGS ?=
 # Never download interpreters: use the Pythons that are installed.
 export UV_PYTHON_DOWNLOADS ?= never
 
-.PHONY: help bootstrap project test test-fast lint format docs bench
+.PHONY: help bootstrap project test test-fast test-exhaustive lint format docs bench
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,6 +43,11 @@ test: bootstrap ## Run the whole test suite (both tiers), as CI does
 
 test-fast: bootstrap ## Run the fast tier only (skips installing generated projects)
 	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+
+# The exhaustive tier (marker `exhaustive`): every combination of every option, about 50
+# minutes on 2 cores. Neither `make test` nor `make test-fast` runs it.
+test-exhaustive: bootstrap ## Run the exhaustive tier only (the full product of options)
+	$(VENV)/bin/pytest -m exhaustive -s $(PYTEST_ARGS)
 
 lint: bootstrap ## ruff check and format check
 	$(VENV)/bin/ruff check .

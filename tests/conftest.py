@@ -1,21 +1,27 @@
-"""Shared helpers: run the CLI as a user would, in an isolated environment."""
+"""Shared fixtures: thin wrappers around tests/helpers.py (a user's environment, the CLI)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-CLI = BIN / "mlops-new"
-# The Pythons a generated project may ask for; pyenv's shims answer for them when listed here.
-PYENV_VERSIONS = "3.11.7:3.12.1:3.13.0:3.10.13"
+from .helpers import CLI, PAIRWISE_FIXED, run, user_environment
+
+# The template history of the update and check tests, with its fixtures.
+pytest_plugins = ("tests.update_history",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tiers are markers: `exhaustive` tests run only when `-m` names them (make
+    test-exhaustive), so neither `make test` nor `make test-fast` picks them up."""
+    if "exhaustive" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("exhaustive") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,52 +44,17 @@ def gitconfig(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-# Set when the suite runs under our own `make test`; a user's shell has none of them, and
-# with MAKELEVEL set every make they run prints "Entering/Leaving directory" lines.
-MAKE_VARIABLES = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
-
-
-def user_environment(gitconfig: Path, *, columns: int = 120) -> dict[str, str]:
-    """The environment of a user's shell: our tools on PATH, their git identity, no prompts."""
-    result = dict(os.environ)
-    result.update(
-        PATH=f"{BIN}{os.pathsep}{result.get('PATH', '')}",
-        GIT_CONFIG_GLOBAL=str(gitconfig),
-        GIT_CONFIG_NOSYSTEM="1",
-        UV_PYTHON_DOWNLOADS="never",
-        PYENV_VERSION=result.get("PYENV_VERSION", PYENV_VERSIONS),
-        NO_COLOR="1",
-        COLUMNS=str(columns),
-    )
-    for leaking in ("VIRTUAL_ENV", *MAKE_VARIABLES):
-        result.pop(leaking, None)
-    return result
-
-
 @pytest.fixture
 def env(gitconfig: Path) -> dict[str, str]:
-    """A user's shell (see `user_environment`), for one test."""
+    """A user's shell (see `helpers.user_environment`), for one test."""
     return user_environment(gitconfig)
 
 
-def run(args, *, cwd: Path, env: dict[str, str], timeout: float = 600, check: bool = False, **kw):
-    """Run a command, capturing text output."""
-    proc = subprocess.run(
-        [str(a) for a in args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        **kw,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"{args} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-        )
-    return proc
+@pytest.fixture(scope="session")
+def session_env(gitconfig: Path) -> dict[str, str]:
+    """A user's shell for session and module fixtures (read-only: copy it to change it), with
+    a wide terminal so that no report or --help line wraps."""
+    return user_environment(gitconfig, columns=200)
 
 
 @pytest.fixture
@@ -94,73 +65,6 @@ def cli(env: dict[str, str], tmp_path: Path):
         return run([CLI, *args], cwd=cwd or tmp_path, env=env, check=check, **kw)
 
     return call
-
-
-def tree(path: Path) -> set[str]:
-    """Every file under `path` (relative, POSIX), without .git."""
-    return {
-        p.relative_to(path).as_posix()
-        for p in path.rglob("*")
-        if (p.is_file() or p.is_symlink()) and ".git" not in p.relative_to(path).parts
-    }
-
-
-@pytest.fixture(scope="session")
-def menv(gitconfig: Path) -> dict[str, str]:
-    """The environment to run a generated project's own tools (make, uv, dvc) in."""
-    env = dict(os.environ)
-    env.update(
-        PATH=f"{BIN}{os.pathsep}{env['PATH']}",
-        GIT_CONFIG_GLOBAL=str(gitconfig),
-        UV_PYTHON_DOWNLOADS="never",
-        DVC_NO_ANALYTICS="1",
-        PYENV_VERSION=env.get("PYENV_VERSION", PYENV_VERSIONS),
-    )
-    env.pop("VIRTUAL_ENV", None)
-    return env
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# PyTorch's CPU index (download.pytorch.org) is not reachable here; this machine keeps a CPU
-# build of torch for Python 3.11 in pip's find-links folder. Projects with PyTorch are
-# therefore installed for Python 3.11, with uv taking torch from a local index of that file.
-TORCH_PYTHON = "3.11"
-
-
-def _find_links() -> list[Path]:
-    """pip's find-links folders, from the environment or pip's own configuration."""
-    value = os.environ.get("PIP_FIND_LINKS", "")
-    if not value:
-        pip = [sys.executable, "-m", "pip", "config", "get", "global.find-links"]
-        value = subprocess.run(pip, capture_output=True, text=True, check=False).stdout
-    return [Path(part) for part in value.split() if Path(part).is_dir()]
-
-
-def torch_index(where: Path) -> str:
-    """A PEP 503 index in `where` holding this machine's CPU torch wheel (skip if none)."""
-    tag = "cp" + TORCH_PYTHON.replace(".", "")
-    wheels = [w for d in _find_links() for w in sorted(d.glob(f"torch-*+cpu-{tag}-*.whl"))]
-    if not wheels:
-        pytest.skip(
-            "ml_framework=pytorch: download.pytorch.org is unreachable and no CPU torch wheel "
-            f"for Python {TORCH_PYTHON} is in pip's find-links folders"
-        )
-    (where / "torch").mkdir(parents=True, exist_ok=True)
-    (where / "torch" / "index.html").write_text(
-        f'<html><body><a href="{wheels[-1].as_uri()}">{wheels[-1].name}</a></body></html>\n',
-        encoding="utf-8",
-    )
-    return where.as_uri()
-
-
-#: The fixed answers of every pairwise render (the option values vary).
-PAIRWISE_FIXED = {"project_name": "Combo Project", "package_name": "combo"}
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,32 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from mlops_new.questions import load
+
+from .helpers import ROOT
 
 # `${{ ... }}` is a GitHub Actions expression, meant to be there; anything else is Jinja left.
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
 BINARY = {".png", ".jpg", ".joblib", ".pt"}
+#: copier.yml's questions: every default and choice below is read from there, never restated.
+QUESTIONS = load(ROOT / "copier.yml")
+
+
+def complete(answers: Mapping[str, Any], project: Path | None = None) -> dict[str, Any]:
+    """The answers a project rendered with `answers` holds: the given ones, and copier.yml's
+    defaults for the rest (derived ones such as package_name from the project's folder name).
+
+    Keys that are not questions (`_commit`, `_src_path` of a recorded answers file) are left
+    out; questions copier.yml would not ask (dvc_remote without DVC) have no answer.
+    """
+    given = {k: v for k, v in answers.items() if k in QUESTIONS.names}
+    return dict(_complete(tuple(sorted(given.items())), str(project or "project")))
+
+
+@functools.lru_cache(maxsize=4096)  # the full product checks many projects per answer set
+def _complete(given: tuple[tuple[str, Any], ...], project: str) -> tuple[tuple[str, Any], ...]:
+    resolved = QUESTIONS.resolve(dict(given), Path(project), new_project=False)
+    return tuple(resolved.items())
 
 
 def files(project: Path) -> set[str]:
@@ -32,9 +54,10 @@ def files(project: Path) -> set[str]:
     }
 
 
-def expected_files(answers: Mapping[str, Any]) -> set[str]:
+def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> set[str]:
     """The files a rendered project must have, exactly, for these answers (no uv.lock)."""
-    package = answers.get("package_name", "pkg")
+    answers = complete(answers, project)
+    package = answers["package_name"]
     src, tests = f"src/{package}", "tests"
     result = {
         ".copier-answers.yml",
@@ -89,19 +112,19 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
             )
         ),
     }
-    if answers.get("ml_framework", "scikit-learn") != "scikit-learn":
+    if answers["ml_framework"] != "scikit-learn":
         result.add(f"{src}/iris.csv")
-    if answers.get("serving", "fastapi") == "fastapi":
+    if answers["serving"] == "fastapi":
         result |= {f"{src}/serve.py", f"{tests}/test_api.py"}
-        if answers.get("docs", "mkdocs") == "mkdocs":
+        if answers["docs"] == "mkdocs":
             result.add("docs/api.md")
-    if answers.get("data_versioning", "dvc") == "dvc":
+    if answers["data_versioning"] == "dvc":
         result |= {".dvc/.gitignore", ".dvc/config", ".dvcignore", "dvc.yaml"}
         result.add(f"{tests}/test_pipeline.py")
-    docker = answers.get("docker", True)
+    docker = answers["docker"]
     if docker:
         result |= {".dockerignore", "Dockerfile"}
-    ci = answers.get("ci", "github")
+    ci = answers["ci"]
     if ci in ("github", "both"):
         result |= {
             ".github/dependabot.yml",
@@ -113,13 +136,13 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
             result.add(".github/workflows/release.yml")
     if ci in ("gitlab", "both"):
         result.add(".gitlab-ci.yml")
-    if answers.get("pre_commit", True):
+    if answers["pre_commit"]:
         result.add(".pre-commit-config.yaml")
-    if answers.get("preset") == "course":
+    if answers.get("preset") == "course":  # asked only when a preset is given
         result.add("COURSE.md")
-    if answers.get("agents", True):
+    if answers["agents"]:
         result.add("AGENTS.md")
-    if answers.get("docs", "mkdocs") == "mkdocs":
+    if answers["docs"] == "mkdocs":
         result |= {"mkdocs.yml", "docs/index.md", "docs/pipeline.md", "docs/data.md"}
     return result
 
@@ -202,15 +225,15 @@ _SURFACE = re.compile(
 
 
 def _forbidden(answers: Mapping[str, Any]) -> dict[str, re.Pattern[str]]:
-    """What a project with these answers must not mention, by reason."""
+    """What a project with these (completed) answers must not mention, by reason."""
     rules: dict[str, str] = {}
-    if answers.get("data_versioning", "dvc") != "dvc":
+    if answers["data_versioning"] != "dvc":
         rules["data_versioning=none"] = r"\bdvc\b(?!live)|dvc\.yaml|make (push|pull)"
-    if answers.get("serving", "fastapi") != "fastapi":
+    if answers["serving"] != "fastapi":
         rules["serving=none"] = r"fastapi|uvicorn|make serve|/predict\b|^serve:"
-    if not answers.get("docker", True):
+    if not answers["docker"]:
         rules["docker=no"] = r"docker|container image"
-    ci = answers.get("ci", "github")
+    ci = answers["ci"]
     if ci == "none":
         # gitlab.com as a host is no mention of GitLab CI: the Makefile turns a template source
         # recorded as `gl:owner/repo` into https://gitlab.com/owner/repo.git for uv.
@@ -219,22 +242,23 @@ def _forbidden(answers: Mapping[str, Any]) -> dict[str, re.Pattern[str]]:
         rules["ci=github"] = r"gitlab(?!\.com/)"
     elif ci == "gitlab":
         rules["ci=gitlab"] = r"github actions|\.github/workflows|dependabot"
-    if answers.get("docs", "mkdocs") != "mkdocs":
+    if answers["docs"] != "mkdocs":
         rules["docs=none"] = r"mkdocs|make docs"
-    if not answers.get("pre_commit", True):
+    if not answers["pre_commit"]:
         rules["pre_commit=no"] = r"pre-commit"
-    tracking = answers.get("experiment_tracking", "dvclive")
+    tracking = answers["experiment_tracking"]
     if tracking != "dvclive":
         rules[f"experiment_tracking={tracking}"] = r"dvclive"
     if tracking != "mlflow":
         rules[f"experiment_tracking={tracking} (mlflow)"] = r"mlflow|mlruns"
-    framework = answers.get("ml_framework", "scikit-learn")
+    framework = answers["ml_framework"]
     if framework != "scikit-learn":
         rules[f"ml_framework={framework}"] = r"scikit-learn|sklearn|joblib|random forest"
     if framework != "pytorch":
         rules[f"ml_framework={framework} (torch)"] = r"\btorch\b|pytorch"
-    remote = answers.get("dvc_remote", "local")
-    for other in {"s3", "gcs", "azure", "ssh"} - {remote}:
+    # Without DVC no remote is asked: every remote's plugin is then a dead reference.
+    remote = answers.get("dvc_remote", "none")
+    for other in set(QUESTIONS["dvc_remote"].choice_values) - {remote, "local"}:
         rules[f"dvc_remote={remote} ({other})"] = rf"dvc-{'gs' if other == 'gcs' else other}\b"
     return {reason: re.compile(pattern, re.IGNORECASE) for reason, pattern in rules.items()}
 
@@ -243,7 +267,7 @@ def dead_references(
     project: Path, answers: Mapping[str, Any], texts: Mapping[str, str] | None = None
 ) -> list[str]:
     """Mentions of tools that were not chosen, in the files people read and run."""
-    rules = _forbidden(answers)
+    rules = _forbidden(complete(answers, project))
     problems = []
     texts = _text_files(project) if texts is None else texts
     for name, text in texts.items():
@@ -263,7 +287,7 @@ def problems(project: Path, answers: Mapping[str, Any], *, lock_written: bool) -
     """Every static problem of a rendered project (linters aside)."""
     texts = _text_files(project)
     have = {name for name in files(project) if name != "uv.lock"}
-    want = expected_files(answers)
+    want = expected_files(answers, project)
     found = [f"unexpected file {name}" for name in sorted(have - want)]
     found += [f"missing file {name}" for name in sorted(want - have)]
     found += [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 PACKAGE = ROOT / "generator" / "mlops_new"
 DOC = ROOT / "docs" / "architecture.md"

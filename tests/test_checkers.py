@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from . import combinations
-from .conftest import BIN, PAIRWISE_FIXED, ROOT, TORCH_PYTHON, run, torch_index
+from .helpers import BIN, PAIRWISE_FIXED, ROOT, TORCH_PYTHON, git, run, torch_index
 
 PAIRWISE = combinations.pairwise()
 FIXED = PAIRWISE_FIXED
@@ -86,9 +86,11 @@ def test_repo_review_catches_a_missing_setting(rendered, env, tmp_path: Path) ->
 
 @pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(PAIRWISE)), ids=lambda i: f"c{i:02d}")
-def test_installed_project_passes_the_checkers(rendered, index: int, menv, tmp_path: Path) -> None:
+def test_installed_project_passes_the_checkers(
+    rendered, index: int, session_env, tmp_path: Path
+) -> None:
     answers, template_render = rendered[index]
-    env = dict(menv)
+    env = dict(session_env)
     if answers["ml_framework"] == "pytorch":
         if answers["python_version"] != TORCH_PYTHON:
             pytest.skip(
@@ -101,7 +103,7 @@ def test_installed_project_passes_the_checkers(rendered, index: int, menv, tmp_p
         pytest.skip(f"no Python {version} interpreter on this machine (the project locks for it)")
     project = tmp_path / "project"
     shutil.copytree(template_render, project)
-    run(["git", "init", "-q"], cwd=project, env=env, check=True)
+    git("init", "-q", cwd=project, env=env)
     run(["uv", "lock", "--quiet"], cwd=project, env=env, check=True)
     run(["make", "setup"], cwd=project, env=env, check=True)
     lint = run(["make", "lint"], cwd=project, env=env)

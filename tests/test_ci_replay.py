@@ -33,7 +33,7 @@ import pytest
 import yaml
 from mlops_new import __version__
 
-from .conftest import BIN, CLI, PYENV_VERSIONS, ROOT, run, user_environment
+from .helpers import BIN, CLI, PYENV_VERSIONS, ROOT, git, run, template_repo, user_environment
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ class Replay:
 def _tagged_template(dest: Path, env: dict[str, str]) -> Path:
     """A git repository of this checkout's working tree (tracked files, plus new ones of the
     template and the package), committed and tagged as the release mlops-new carries."""
-    listed = run(["git", "ls-files", "-z"], cwd=ROOT, env=env, check=True).stdout.split("\0")
+    listed = git("ls-files", "-z", cwd=ROOT, env=env).split("\0")
     others = ["git", "ls-files", "-z", "--others", "--exclude-standard", "--", *NEW_FILES_FROM]
     new = run(others, cwd=ROOT, env=env, check=True).stdout.split("\0")
     for name in sorted({n for n in listed + new if n}):
@@ -113,14 +113,8 @@ def _tagged_template(dest: Path, env: dict[str, str]) -> Path:
             continue
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, dest / name, follow_symlinks=False)
-    for args in (
-        ["init", "--quiet"],
-        ["add", "--all", "--force"],  # the template's own .gitignore must not drop its files
-        ["commit", "--quiet", "--no-verify", "-m", f"mlops-new {__version__}"],
-        ["tag", TAG],
-    ):
-        run(["git", *args], cwd=dest, env=env, check=True)
-    return dest
+    # Forced: the template's own .gitignore must not drop its files.
+    return template_repo(dest, {TAG: {}}, env, force=True)
 
 
 def _runner_path(*first: Path) -> str:
@@ -140,7 +134,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory, gitconfig: Path) -> Replay:
     create = [CLI, "replayed", "--template", template, "--vcs-ref", TAG, "--defaults"]
     run([*create, "--data", "ci=both"], cwd=root, env=env, check=True)
     project = root / "replayed"
-    tracked = run(["git", "ls-files"], cwd=project, env=env, check=True).stdout.split()
+    tracked = git("ls-files", cwd=project, env=env).split()
     assert "uv.lock" in tracked and ".gitlab-ci.yml" in tracked, tracked
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert (answers["_src_path"], answers["_commit"]) == (str(template), TAG)
@@ -588,10 +582,9 @@ def test_gitlab_job_passes(replay: Replay, name: str) -> None:
 
 
 def test_ci_both_replays_what_each_ci_option_generates(
-    replay: Replay, tmp_path: Path, gitconfig: Path
+    replay: Replay, tmp_path: Path, env: dict[str, str]
 ) -> None:
     """ci=github and ci=gitlab projects get the very CI files replayed above (ci=both)."""
-    env = user_environment(gitconfig)
     for ci, files in (("github", ".github"), ("gitlab", ".gitlab-ci.yml")):
         run(
             [

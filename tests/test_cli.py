@@ -15,7 +15,7 @@ import yaml
 from mlops_new import __version__
 from mlops_new.source import TEMPLATE_URL
 
-from .conftest import CLI, run, tree
+from .helpers import CLI, contents, git, release, run, template_repo, tree
 
 
 def test_help_explains_usage(cli) -> None:
@@ -56,9 +56,9 @@ def test_defaults_create_a_committed_project(cli, tmp_path: Path, env) -> None:
     assert answers["project_name"] == "iris-demo"
     assert answers["package_name"] == "iris_demo"
     assert answers["author_name"] == "Test Author"  # from git config
-    log = run(["git", "log", "--oneline"], cwd=project, env=env, check=True).stdout
+    log = git("log", "--oneline", cwd=project, env=env)
     assert len(log.splitlines()) == 1
-    status = run(["git", "status", "--porcelain"], cwd=project, env=env, check=True).stdout
+    status = git("status", "--porcelain", cwd=project, env=env)
     assert status == ""
     assert [p.name for p in tmp_path.iterdir()] == ["iris-demo"]  # no temporary folder left
 
@@ -166,14 +166,8 @@ def test_user_errors_exit_2_with_one_line_and_write_nothing(
 
 
 def _git_template(path: Path, env, copier_yml: str) -> Path:
-    path.mkdir()
-    (path / "copier.yml").write_text(copier_yml, encoding="utf-8")
-    (path / "README.md.jinja").write_text("# {{ name }}\n", encoding="utf-8")
-    run(["git", "init", "-q"], cwd=path, env=env, check=True)
-    run(["git", "add", "-A"], cwd=path, env=env, check=True)
-    run(["git", "commit", "-qm", "v1"], cwd=path, env=env, check=True)
-    run(["git", "tag", "v1.0.0"], cwd=path, env=env, check=True)
-    return path
+    files = {"copier.yml": copier_yml, "README.md.jinja": "# {{ name }}\n"}
+    return template_repo(path, {"v1.0.0": files}, env)
 
 
 def test_copier_errors_become_one_line(cli, tmp_path, env) -> None:
@@ -199,10 +193,6 @@ def test_fork_template_is_rendered_and_recorded(cli, tmp_path, env) -> None:
     fork = _git_template(tmp_path / "fork", env, "name:\n  type: str\n  default: course\n")
     cli("p", "--template", fork, "--defaults", "--no-lock", check=True)
     assert (tmp_path / "p" / "README.md").read_text() == "# course\n"
-
-
-def _tree_with_contents(path: Path) -> dict[str, bytes]:
-    return {name: (path / name).read_bytes() for name in tree(path)}
 
 
 def test_name_errors_suggest_a_fix(cli) -> None:
@@ -236,20 +226,17 @@ def test_sigterm_mid_generation_leaves_nothing(env, tmp_path: Path) -> None:
 def test_render_error_mid_way_writes_nothing(cli, tmp_path: Path, env) -> None:
     fork = _git_template(tmp_path / "fork", env, "name:\n  type: str\n  default: x\n")
     # Files render in order: several are written before this one fails.
-    for letter in "abcdefgh":
-        (fork / f"{letter}.txt.jinja").write_text("{{ name }}\n", encoding="utf-8")
-    (fork / "zz.txt.jinja").write_text("{{ name.missing.attribute }}\n", encoding="utf-8")
-    run(["git", "add", "-A"], cwd=fork, env=env, check=True)
-    run(["git", "commit", "-qm", "v2"], cwd=fork, env=env, check=True)
-    run(["git", "tag", "v2.0.0"], cwd=fork, env=env, check=True)
+    files = {f"{letter}.txt.jinja": "{{ name }}\n" for letter in "abcdefgh"}
+    files["zz.txt.jinja"] = "{{ name.missing.attribute }}\n"
+    release(fork, "v2.0.0", files, env)
     (tmp_path / "existing").mkdir()
     (tmp_path / "existing" / "a.txt").write_text("mine\n", encoding="utf-8")
-    before = _tree_with_contents(tmp_path)
+    before = contents(tmp_path)
     for target, extra in (("fresh", []), ("existing", ["--force"])):
         proc = cli(target, "--template", fork, "--defaults", "--no-lock", *extra)
         assert proc.returncode == 2, proc.stderr
         assert "missing" in proc.stderr and "Traceback" not in proc.stderr
-        assert _tree_with_contents(tmp_path) == before
+        assert contents(tmp_path) == before
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
@@ -274,7 +261,7 @@ def test_read_only_target_is_refused_and_left_unchanged(env) -> None:
     (partly / "notes.txt").write_text("mine\n", encoding="utf-8")
     partly.chmod(0o777)
     (partly / "src").chmod(0o555)
-    before = _tree_with_contents(base)
+    before = contents(base)
     targets = ((locked / "new", []), (locked / "existing", ["--force"]), (partly, ["--force"]))
     try:
         for target, extra in targets:
@@ -282,7 +269,7 @@ def test_read_only_target_is_refused_and_left_unchanged(env) -> None:
             assert proc.returncode == 2, proc.stderr
             assert proc.stderr.startswith("Error: cannot write"), proc.stderr
             assert "Traceback" not in proc.stderr
-            assert _tree_with_contents(base) == before
+            assert contents(base) == before
     finally:
         for folder in (locked, locked / "existing", partly / "src"):
             folder.chmod(0o755)

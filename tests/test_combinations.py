@@ -3,8 +3,8 @@ checked statically (files, Jinja, parsing, dead references, ruff, workflow and D
 linters).
 
 Fast tier: a pairwise covering set (every achievable pair of option values together at
-least once). MLOPS_NEW_FULL_PRODUCT=1 checks the full product instead, rendered in-process
-on every core (see `test_full_product`).
+least once). The exhaustive tier (`-m exhaustive`, `make test-exhaustive`) checks the full
+product instead, rendered in-process on every core (see `test_full_product`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import pytest
 from mlops_new import create
 
 from . import combinations, static
-from .conftest import BIN, PAIRWISE_FIXED, TORCH_PYTHON, run, torch_index
 from .fastcopier import accelerated
+from .helpers import BIN, PAIRWISE_FIXED, TORCH_PYTHON, run, torch_index
 
 PAIRWISE = combinations.pairwise()
 FIXED = PAIRWISE_FIXED
@@ -168,9 +168,8 @@ def _lint(root: Path, projects: Sequence[Path], env) -> list[str]:
     return failures
 
 
-# ---- the full product (MLOPS_NEW_FULL_PRODUCT=1) -------------------------------------------
+# ---- the full product (the exhaustive tier: -m exhaustive) ---------------------------------
 
-FULL = os.environ.get("MLOPS_NEW_FULL_PRODUCT") == "1"
 CHUNK = 150
 
 
@@ -219,7 +218,7 @@ def _check_chunk(chunk: list[dict[str, Any]]) -> tuple[list[str], dict[str, tupl
     return problems, texts
 
 
-@pytest.mark.skipif(not FULL, reason="the full product runs with MLOPS_NEW_FULL_PRODUCT=1")
+@pytest.mark.exhaustive
 @pytest.mark.timeout(6 * 3600)  # about 50 minutes on 2 cores; the default 15 would cut it
 def test_full_product(tmp_path: Path, env) -> None:
     from mlops_new import source

@@ -6,37 +6,24 @@ differently; the teacher tags a fix mid-course; each student updates and keeps t
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .conftest import CLI, ROOT, run
+from .helpers import CLI, commit, copy_template, release, run, template_repo
 
 FIX = "\n## Step 7: ask for help\n\nPost in the course forum with the output of `make test`.\n"
-
-
-def git(*args: str, cwd: Path, env) -> str:
-    return run(["git", *args], cwd=cwd, env=env, check=True).stdout
 
 
 @pytest.fixture
 def fork(tmp_path: Path, env) -> Path:
     """The teacher's fork: our template with the course's own default, released as v1.0.0."""
-    repo = tmp_path / "mlops101-template"
-    repo.mkdir()
-    shutil.copy2(ROOT / "copier.yml", repo)
-    shutil.copytree(ROOT / "template", repo / "template")
+    repo = copy_template(tmp_path / "mlops101-template")
     conf = (repo / "copier.yml").read_text(encoding="utf-8")
     # The course uses GitLab: change the default, the way a teacher would.
     conf = conf.replace("  default: github\n", "  default: gitlab\n", 1)
-    (repo / "copier.yml").write_text(conf, encoding="utf-8")
-    git("init", "-q", cwd=repo, env=env)
-    git("add", "-A", cwd=repo, env=env)
-    git("commit", "-qm", "MLOps 101 kit", cwd=repo, env=env)
-    git("tag", "v1.0.0", cwd=repo, env=env)
-    return repo
+    return template_repo(repo, {"v1.0.0": {"copier.yml": conf}}, env)
 
 
 def test_students_get_the_kit_and_the_teachers_fix_keeping_their_work(
@@ -70,14 +57,11 @@ def test_students_get_the_kit_and_the_teachers_fix_keeping_their_work(
     readme = grace / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\nGrace was here.\n", "utf-8")
     for project in students.values():
-        git("add", "-A", cwd=project, env=env)
-        git("commit", "-qm", "My work", cwd=project, env=env)
+        commit(project, env, "My work")
 
     # Mid-course fix, released as v1.0.1.
-    course = fork / "template" / "{% if preset == 'course' %}COURSE.md{% endif %}.jinja"
-    course.write_text(course.read_text(encoding="utf-8") + FIX, encoding="utf-8")
-    git("commit", "-qam", "COURSE.md: how to ask for help", cwd=fork, env=env)
-    git("tag", "v1.0.1", cwd=fork, env=env)
+    course = "template/{% if preset == 'course' %}COURSE.md{% endif %}.jinja"
+    release(fork, "v1.0.1", {course: (fork / course).read_text(encoding="utf-8") + FIX}, env)
 
     for project in students.values():
         behind = run([CLI, "check", "--format", "json"], cwd=project, env=env)
@@ -87,8 +71,7 @@ def test_students_get_the_kit_and_the_teachers_fix_keeping_their_work(
         assert (project / "COURSE.md").read_text(encoding="utf-8").endswith(FIX)
         answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
         assert answers["_commit"] == "v1.0.1" and answers["preset"] == "course"
-        git("add", "-A", cwd=project, env=env)
-        git("commit", "-qm", "Kit v1.0.1", cwd=project, env=env)
+        commit(project, env, "Kit v1.0.1")
         assert run([CLI, "check"], cwd=project, env=env).returncode == 0
     assert "test_size: 0.3" in params.read_text(encoding="utf-8")
     assert (grace / "notebooks" / "explore.md").read_text(encoding="utf-8") == "# Grace's notes\n"

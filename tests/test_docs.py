@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .conftest import BIN, ROOT, run
+from .helpers import BIN, ROOT, run
 
 
 def test_generated_reference_pages_are_current(env) -> None:

@@ -15,7 +15,7 @@ from mlops_new import create
 from mlops_new.doctor import LEVELS, Report, all_checks, diagnose
 from mlops_new.doctor.base import Status
 
-from .conftest import BIN, ROOT, run, user_environment
+from .helpers import BIN, ROOT, commit, git, run, template_repo, write_tree
 
 MINIMAL = {
     "data_versioning": "none",
@@ -28,37 +28,24 @@ MINIMAL = {
 }
 
 
-@pytest.fixture(scope="session")
-def genv(gitconfig: Path) -> dict[str, str]:
-    """A user's environment (git identity, no interpreter downloads), for session fixtures."""
-    return user_environment(gitconfig, columns=100)
-
-
-def commit(path: Path, env: dict[str, str], message: str = "Initial commit") -> None:
-    if not (path / ".git").exists():
-        run(["git", "init", "-q"], cwd=path, env=env, check=True)
-    run(["git", "add", "-A"], cwd=path, env=env, check=True)
-    run(["git", "commit", "-qm", message, "--allow-empty"], cwd=path, env=env, check=True)
-
-
-def generate(where: Path, answers: dict, env: dict[str, str]) -> Path:
+def locked_project(where: Path, answers: dict, env: dict[str, str]) -> Path:
     """Render a project as `mlops-new NAME` leaves it: rendered, locked, committed."""
     project = create(where / "project", answers, git=False, lock=False).path
     lock = [BIN / "uv", "lock", "--quiet"]
     if run([*lock, "--offline"], cwd=project, env=env).returncode != 0:  # warm cache: ~1 s
         run(lock, cwd=project, env=env, check=True, timeout=300)
-    commit(project, env)
+    commit(project, env, "Initial commit")
     return project
 
 
 @pytest.fixture(scope="session")
-def defaults_project(tmp_path_factory, genv) -> Path:
-    return generate(tmp_path_factory.mktemp("defaults"), {}, genv)
+def defaults_project(tmp_path_factory, session_env) -> Path:
+    return locked_project(tmp_path_factory.mktemp("defaults"), {}, session_env)
 
 
 @pytest.fixture(scope="session")
-def minimal_project(tmp_path_factory, genv) -> Path:
-    return generate(tmp_path_factory.mktemp("minimal"), MINIMAL, genv)
+def minimal_project(tmp_path_factory, session_env) -> Path:
+    return locked_project(tmp_path_factory.mktemp("minimal"), MINIMAL, session_env)
 
 
 @pytest.fixture
@@ -143,7 +130,7 @@ def test_minimal_project_stops_at_level_0_with_the_missing_pieces(
 def test_empty_git_repository_is_level_0(cli, tmp_path: Path, env) -> None:
     repo = tmp_path / "empty"
     repo.mkdir()
-    run(["git", "init", "-q"], cwd=repo, env=env, check=True)
+    git("init", "-q", cwd=repo, env=env)
     report = diagnose(repo, offline=True)
     assert report.level == 0 and not report.complete(0)
     assert result(report, "MLO001").reason == "a git repository without any commit yet"
@@ -304,15 +291,13 @@ def build_ccds(path: Path) -> Path:
         "ccds_demo/modeling/predict.py": CCDS_TRAIN.replace("training", "inference"),
         "tests/test_data.py": "def test_code_is_tested():\n    assert False\n",
     }
-    for name, text in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_text(text, encoding="utf-8")
+    write_tree(path, files)
     return path
 
 
 def test_cookiecutter_data_science_layout_is_partly_level_0(tmp_path: Path, env) -> None:
     repo = build_ccds(tmp_path / "ccds_demo")
-    commit(repo, env)
+    commit(repo, env, "Initial commit")
     report = diagnose(repo, offline=True)
     assert report.level == 0
     assert statuses(report) == {
@@ -433,7 +418,7 @@ def test_repository_config_never_runs_a_program(copy_of, defaults_project: Path,
     repo = copy_of(defaults_project)
     marker = repo.parent / "ran"
     hook = f"touch {marker}; false"
-    run(["git", "config", "core.fsmonitor", hook], cwd=repo, env=env, check=True)
+    git("config", "core.fsmonitor", hook, cwd=repo, env=env)
     hooks = repo / ".git" / "hooks"
     for name in ("post-checkout", "post-index-change", "reference-transaction"):
         (hooks / name).write_text(f"#!/bin/sh\n{hook}\n", encoding="utf-8")
@@ -450,10 +435,10 @@ def test_committed_data_fails_and_loose_data_warns(copy_of, defaults_project: Pa
     repo = copy_of(defaults_project)
     (repo / "data" / "raw" / "iris.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     assert result(diagnose(repo, offline=True), "MLO102").status is Status.PASS  # ignored
-    run(["git", "add", "-f", "data/raw/iris.csv"], cwd=repo, env=env, check=True)
+    git("add", "-f", "data/raw/iris.csv", cwd=repo, env=env)
     found = result(diagnose(repo, offline=True), "MLO102")
     assert found.status is Status.FAIL and "data/raw/iris.csv" in found.reason
-    run(["git", "rm", "-q", "--cached", "data/raw/iris.csv"], cwd=repo, env=env, check=True)
+    git("rm", "-q", "--cached", "data/raw/iris.csv", cwd=repo, env=env)
     (repo / ".gitignore").write_text("", encoding="utf-8")
     found = result(diagnose(repo, offline=True), "MLO102")
     assert found.status is Status.FAIL and "neither ignored nor tracked" in found.reason
@@ -481,16 +466,6 @@ def test_unpinned_actions_and_missing_permissions_are_findings(
 # ---- up to date with the template ---------------------------------------------------------
 
 
-def _template_repo(path: Path, env, tags: list[str]) -> Path:
-    path.mkdir()
-    run(["git", "init", "-q"], cwd=path, env=env, check=True)
-    for tag in tags:
-        (path / "copier.yml").write_text(f"# {tag}\n", encoding="utf-8")
-        commit(path, env, tag)
-        run(["git", "tag", tag], cwd=path, env=env, check=True)
-    return path
-
-
 def _record(repo: Path, src: str, commit_: str) -> None:
     answers = repo / ".copier-answers.yml"
     text = answers.read_text(encoding="utf-8").splitlines()
@@ -502,7 +477,9 @@ def _record(repo: Path, src: str, commit_: str) -> None:
 def test_behind_its_template_fails_with_the_update_command(
     copy_of, defaults_project: Path, tmp_path: Path, env
 ) -> None:
-    template = _template_repo(tmp_path / "template", env, ["v0.1.0", "v0.2.0", "v0.3.0rc1"])
+    tags = ["v0.1.0", "v0.2.0", "v0.3.0rc1"]
+    releases = {tag: {"copier.yml": f"# {tag}\n"} for tag in tags}
+    template = template_repo(tmp_path / "template", releases, env)
     repo = copy_of(defaults_project)
     _record(repo, str(template), "v0.1.0")
     found = result(diagnose(repo), "MLO205")

@@ -25,7 +25,7 @@ import yaml
 from mlops_new import create
 
 from . import combinations, pkggraph
-from .conftest import BIN, CLI, PAIRWISE_FIXED, PYENV_VERSIONS, run
+from .helpers import BIN, CLI, PAIRWISE_FIXED, PYENV_VERSIONS, run
 from .pkggraph import Unfollowable
 
 FIXED = {"project_name": "Deps Project", "package_name": "deps"}  # own renders
@@ -307,13 +307,13 @@ REORDERED = '["petal_width", "petal_length", "sepal_width", "sepal_length"]'
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, menv) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
     """A project generated as a user would (defaults), set up, its pipeline run once."""
     parent = tmp_path_factory.mktemp("repro")
-    run([CLI, PACKAGE, "--defaults"], cwd=parent, env=menv, check=True)
+    run([CLI, PACKAGE, "--defaults"], cwd=parent, env=session_env, check=True)
     path = parent / PACKAGE
-    run(["make", "setup"], cwd=path, env=menv, check=True)
-    out = run(["make", "pipeline"], cwd=path, env=menv, check=True).stdout
+    run(["make", "setup"], cwd=path, env=session_env, check=True)
+    out = run(["make", "pipeline"], cwd=path, env=session_env, check=True).stdout
     assert set(RAN.findall(out)) == {"prepare", "validate", "train", "evaluate"}, out
     return path
 
@@ -351,7 +351,7 @@ def _lock(project: Path) -> dict:
 
 @pytest.mark.slow
 def test_reordered_features_retrain_the_model_and_make_test_notices_until_then(
-    project: Path, menv
+    project: Path, session_env
 ) -> None:
     """The defect of issue 13: FEATURES reordered re-ran only `validate`, kept the model
     trained on the old order, and `predict` then failed while `make test` passed."""
@@ -360,32 +360,34 @@ def test_reordered_features_retrain_the_model_and_make_test_notices_until_then(
     assert f"FEATURES = {FEATURES}" in text
     validation.write_text(text.replace(FEATURES, REORDERED, 1), encoding="utf-8")
     # Before the pipeline runs again the saved model is stale, and `make test` says so.
-    stale = run(["make", "test"], cwd=project, env=menv)
+    stale = run(["make", "test"], cwd=project, env=session_env)
     assert stale.returncode != 0, stale.stdout
     assert "run `make pipeline`" in stale.stdout, stale.stdout[-3000:]
 
-    ran, out = _pipeline(project, menv)
+    ran, out = _pipeline(project, session_env)
     assert ran == {"validate", "train", "evaluate"}, out
     assert ran == _readers(project)[f"src/{PACKAGE}/validation.py"]
-    tested = run(["make", "test"], cwd=project, env=menv)
+    tested = run(["make", "test"], cwd=project, env=session_env)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
     assert "no saved model" not in tested.stdout, tested.stdout[-1000:]  # it was checked
     predicted = run(
         ["uv", "run", "python", "-m", f"{PACKAGE}.predict", json.dumps(SETOSA)],
         cwd=project,
-        env=menv,
+        env=session_env,
         check=True,
     ).stdout
     assert json.loads(predicted)["class"] == 0, predicted
 
 
 @pytest.mark.slow
-def test_repro_reruns_exactly_the_stages_that_read_a_changed_file(project: Path, menv) -> None:
+def test_repro_reruns_exactly_the_stages_that_read_a_changed_file(
+    project: Path, session_env
+) -> None:
     """Files of the package get a comment: `dvc repro` then re-runs the stages that import
     them, those whose inputs they changed, and nothing else. One file for each set of
     stages that read the same files (config.py for all of them), and every file that no
     stage reads at once: each run of the pipeline takes seconds."""
-    ran, out = _pipeline(project, menv)
+    ran, out = _pipeline(project, session_env)
     assert ran == set(), out
     readers = _readers(project)
     stages = list(_lock(project)["stages"])
@@ -405,7 +407,7 @@ def test_repro_reruns_exactly_the_stages_that_read_a_changed_file(project: Path,
         for file in change:
             path = project / file
             path.write_text(path.read_text(encoding="utf-8") + "# changed by a test\n", "utf-8")
-        ran, out = _pipeline(project, menv)
+        ran, out = _pipeline(project, session_env)
         after = _lock(project)
         # A stage also re-runs, rightly, when an output it depends on has changed.
         changed = _changed_outputs(before, after)
@@ -419,7 +421,7 @@ def test_repro_reruns_exactly_the_stages_that_read_a_changed_file(project: Path,
             mismatches.append(f"{change}: ran {sorted(ran)}, expected {sorted(expected)}")
         print(f"changed {', '.join(change)}: ran {', '.join(sorted(ran)) or 'nothing'}")
     assert not mismatches, "\n".join(mismatches)
-    tested = run(["make", "test"], cwd=project, env=menv)
+    tested = run(["make", "test"], cwd=project, env=session_env)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
 
 

@@ -45,8 +45,8 @@ from mlops_new import create
 from mlops_new.errors import UsageError
 from mlops_new.questions import load
 
-from .conftest import BIN, ROOT, tree
 from .fastcopier import accelerated
+from .helpers import BIN, ROOT, tree
 
 EXAMPLES = int(os.environ.get("MLOPS_NEW_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(

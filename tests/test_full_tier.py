@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from . import combinations
-from .conftest import CLI, TORCH_PYTHON, run, torch_index
+from .helpers import CLI, TORCH_PYTHON, run, torch_index
 
 pytestmark = pytest.mark.slow
 
@@ -40,15 +40,15 @@ def local_torch_index(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=combinations.label)
 def test_full_make_run(
-    combination: dict[str, Any], tmp_path: Path, menv, request: pytest.FixtureRequest
+    combination: dict[str, Any], tmp_path: Path, session_env, request: pytest.FixtureRequest
 ) -> None:
     answers = combinations.answers(combination)
-    if shutil.which(f"python{answers['python_version']}", path=menv["PATH"]) is None:
+    if shutil.which(f"python{answers['python_version']}", path=session_env["PATH"]) is None:
         pytest.skip(
             f"no Python {answers['python_version']} interpreter on this machine and uv may not "
             "download one: the project is written but cannot be locked or installed here"
         )
-    env = dict(menv)
+    env = dict(session_env)
     if answers["ml_framework"] == "pytorch":
         # Same name as the project's index: uv uses this URL for it instead.
         env["UV_INDEX"] = f"pytorch-cpu={request.getfixturevalue('local_torch_index')}"
@@ -58,9 +58,9 @@ def test_full_make_run(
 
 
 @pytest.mark.parametrize("preset", ["minimal", "full", "course"])
-def test_builtin_preset_is_green(preset: str, tmp_path: Path, menv) -> None:
+def test_builtin_preset_is_green(preset: str, tmp_path: Path, session_env) -> None:
     """Each built-in preset (standard is the defaults: test_generated_project) runs green."""
-    recorded = _create_and_run(["--preset", preset], tmp_path, dict(menv))
+    recorded = _create_and_run(["--preset", preset], tmp_path, dict(session_env))
     assert recorded["preset"] == preset
     assert (tmp_path / "full" / "COURSE.md").exists() == (preset == "course")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from . import static
-from .conftest import CLI, free_port, run
+from .helpers import CLI, free_port, git, run
 
 pytestmark = pytest.mark.slow
 
@@ -30,11 +30,11 @@ BASE_IMAGE = "localhost/mlops-new-test-base:trixie"
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, menv) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
     parent = tmp_path_factory.mktemp("full")
-    run([CLI, "iris-full", "--defaults"], cwd=parent, env=menv, check=True)
+    run([CLI, "iris-full", "--defaults"], cwd=parent, env=session_env, check=True)
     path = parent / "iris-full"
-    run(["make", "setup"], cwd=path, env=menv, check=True)
+    run(["make", "setup"], cwd=path, env=session_env, check=True)
     return path
 
 
@@ -42,64 +42,64 @@ def make(project: Path, env, *targets: str, check: bool = True):
     return run(["make", *targets], cwd=project, env=env, check=check)
 
 
-def test_first_commit_includes_the_lock_file(project: Path, menv) -> None:
-    files = run(["git", "ls-files"], cwd=project, env=menv, check=True).stdout.split()
+def test_first_commit_includes_the_lock_file(project: Path, session_env) -> None:
+    files = git("ls-files", cwd=project, env=session_env).split()
     assert "uv.lock" in files
 
 
-def test_make_test_passes(project: Path, menv) -> None:
-    out = make(project, menv, "test").stdout
+def test_make_test_passes(project: Path, session_env) -> None:
+    out = make(project, session_env, "test").stdout
     assert " passed" in out and "failed" not in out
 
 
-def test_make_lint_is_clean(project: Path, menv) -> None:
-    make(project, menv, "lint")
+def test_make_lint_is_clean(project: Path, session_env) -> None:
+    make(project, session_env, "lint")
 
 
-def test_pipeline_runs_then_has_nothing_to_do(project: Path, menv) -> None:
-    first = make(project, menv, "pipeline").stdout
+def test_pipeline_runs_then_has_nothing_to_do(project: Path, session_env) -> None:
+    first = make(project, session_env, "pipeline").stdout
     assert "Running stage 'train'" in first
     metrics = json.loads((project / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["accuracy"] >= 0.85
     assert (project / "models" / "model.joblib").is_file()
     assert (project / "reports" / "figures" / "confusion_matrix.png").stat().st_size > 1000
     assert (project / "dvclive" / "metrics.json").is_file()
-    second = make(project, menv, "pipeline").stdout
+    second = make(project, session_env, "pipeline").stdout
     assert "Running stage" not in second
     assert "Data and pipelines are up to date" in second
 
 
-def test_push_then_pull_restores_data_and_model(project: Path, menv) -> None:
-    make(project, menv, "pipeline")
-    make(project, menv, "push")
+def test_push_then_pull_restores_data_and_model(project: Path, session_env) -> None:
+    make(project, session_env, "pipeline")
+    make(project, session_env, "push")
     model = (project / "models" / "model.joblib").read_bytes()
     shutil.rmtree(project / ".dvc" / "cache")
     (project / "models" / "model.joblib").unlink()
     (project / "data" / "processed" / "train.csv").unlink()
-    make(project, menv, "pull")
+    make(project, session_env, "pull")
     assert (project / "models" / "model.joblib").read_bytes() == model
     assert (project / "data" / "processed" / "train.csv").is_file()
 
 
-def test_dvc_exp_run_works(project: Path, menv) -> None:
-    run(["git", "add", "-A"], cwd=project, env=menv, check=True)
-    run(["git", "commit", "-qm", "pipeline outputs"], cwd=project, env=menv, check=True)
+def test_dvc_exp_run_works(project: Path, session_env) -> None:
+    git("add", "-A", cwd=project, env=session_env)
+    git("commit", "-qm", "pipeline outputs", cwd=project, env=session_env)
     out = run(
         ["uv", "run", "dvc", "exp", "run", "--set-param", "train.n_estimators=20"],
         cwd=project,
-        env=menv,
+        env=session_env,
         check=True,
     )
     assert "Ran experiment" in out.stdout + out.stderr
     shown = run(
-        ["uv", "run", "dvc", "exp", "show", "--json"], cwd=project, env=menv, check=True
+        ["uv", "run", "dvc", "exp", "show", "--json"], cwd=project, env=session_env, check=True
     ).stdout
     assert "n_estimators" in shown
 
 
-def test_monitor_passes_on_reference_and_fails_on_shifted_data(project: Path, menv) -> None:
-    make(project, menv, "pipeline")
-    assert make(project, menv, "monitor").returncode == 0
+def test_monitor_passes_on_reference_and_fails_on_shifted_data(project: Path, session_env) -> None:
+    make(project, session_env, "pipeline")
+    assert make(project, session_env, "monitor").returncode == 0
     shifted = project / "data" / "interim" / "shifted.csv"
     lines = (project / "data" / "processed" / "test.csv").read_text(encoding="utf-8").splitlines()
     rows = [lines[0]] + [
@@ -107,7 +107,7 @@ def test_monitor_passes_on_reference_and_fails_on_shifted_data(project: Path, me
         for ln in lines[1:]
     ]
     shifted.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    failed = make(project, menv, "monitor", f"CURRENT={shifted}", check=False)
+    failed = make(project, session_env, "monitor", f"CURRENT={shifted}", check=False)
     assert failed.returncode != 0
     report = json.loads((project / "reports" / "drift.json").read_text(encoding="utf-8"))
     assert len(report["drifted_features"]) == 4
@@ -155,10 +155,10 @@ def _post(base: str, payload: dict) -> tuple[int, dict]:
 FLOWER = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
 
-def test_api_answers_health_and_predict(project: Path, menv) -> None:
-    make(project, menv, "pipeline")
+def test_api_answers_health_and_predict(project: Path, session_env) -> None:
+    make(project, session_env, "pipeline")
     port = free_port()
-    with _server(["make", "serve", f"PORT={port}"], port=port, cwd=project, env=menv) as (
+    with _server(["make", "serve", f"PORT={port}"], port=port, cwd=project, env=session_env) as (
         base,
         health,
     ):
@@ -169,15 +169,15 @@ def test_api_answers_health_and_predict(project: Path, menv) -> None:
         assert status == 422
 
 
-def test_pre_commit_passes_on_all_files(project: Path, menv) -> None:
+def test_pre_commit_passes_on_all_files(project: Path, session_env) -> None:
     out = run(
-        ["uv", "run", "pre-commit", "run", "--all-files"], cwd=project, env=menv, check=True
+        ["uv", "run", "pre-commit", "run", "--all-files"], cwd=project, env=session_env, check=True
     ).stdout
     assert "merge-conflict" in out and "private keys" in out
 
 
-def test_docs_build_strictly(project: Path, menv) -> None:
-    make(project, menv, "docs")
+def test_docs_build_strictly(project: Path, session_env) -> None:
+    make(project, session_env, "docs")
     assert (project / "site" / "index.html").is_file()
 
 
@@ -186,7 +186,7 @@ def test_every_dockerfile_copy_source_exists(project: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def base_image(tmp_path_factory: pytest.TempPathFactory, menv) -> str:
+def base_image(tmp_path_factory: pytest.TempPathFactory, session_env) -> str:
     """A minimal Debian with Python, made by mmdebstrap and imported into podman (kept)."""
     missing = [tool for tool in IMAGE_TOOLS if shutil.which(tool) is None]
     if missing:
@@ -196,20 +196,20 @@ def base_image(tmp_path_factory: pytest.TempPathFactory, menv) -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     where = tmp_path_factory.mktemp("base")
-    if run(["podman", "image", "exists", BASE_IMAGE], cwd=where, env=menv).returncode != 0:
+    if run(["podman", "image", "exists", BASE_IMAGE], cwd=where, env=session_env).returncode != 0:
         include = "--include=python3,python3-venv,ca-certificates"
         mirror = "http://deb.debian.org/debian"
         debootstrap = ["mmdebstrap", "--variant=minbase", include, "trixie", "rootfs.tar", mirror]
-        run(debootstrap, cwd=where, env=menv, check=True)
-        run(["podman", "import", "rootfs.tar", BASE_IMAGE], cwd=where, env=menv, check=True)
+        run(debootstrap, cwd=where, env=session_env, check=True)
+        run(["podman", "import", "rootfs.tar", BASE_IMAGE], cwd=where, env=session_env, check=True)
     return BASE_IMAGE
 
 
-def test_image_builds_and_serves_predictions(project: Path, menv, base_image: str) -> None:
+def test_image_builds_and_serves_predictions(project: Path, session_env, base_image: str) -> None:
     def sh(*args: str, check: bool = True):
-        return run(args, cwd=project, env=menv, check=check)
+        return run(args, cwd=project, env=session_env, check=check)
 
-    make(project, menv, "pipeline")
+    make(project, session_env, "pipeline")
     image = "localhost/iris-full:test"
     build_args = [
         "--isolation=chroot",
@@ -220,7 +220,7 @@ def test_image_builds_and_serves_predictions(project: Path, menv, base_image: st
         build_args.append(f"--volume={HOST_CA}:{HOST_CA}:ro")
     make(
         project,
-        menv,
+        session_env,
         "docker-build",
         "CONTAINER=podman",
         f"BUILD_ARGS={' '.join(build_args)}",
@@ -237,7 +237,10 @@ def test_image_builds_and_serves_predictions(project: Path, menv, base_image: st
     container = sh("buildah", "from", image).stdout.strip()
     inside = ["buildah", "run", "--isolation=chroot", container, "--"]
     try:
-        with _server([*inside, *command], port=port, cwd=project, env=menv) as (base, health):
+        with _server([*inside, *command], port=port, cwd=project, env=session_env) as (
+            base,
+            health,
+        ):
             assert health["model_loaded"] is True
             status, body = _post(base, {"instances": [FLOWER]})
             assert (status, body["predictions"]) == (200, [0])
@@ -248,7 +251,7 @@ def test_image_builds_and_serves_predictions(project: Path, menv, base_image: st
         sh("podman", "rmi", image, check=False)
 
 
-def test_doctor_step_of_the_generated_ci_passes(project: Path, menv) -> None:
+def test_doctor_step_of_the_generated_ci_passes(project: Path, session_env) -> None:
     """The generated workflow's doctor step (`make doctor`) passes on the project, with this
     checkout's mlops-new: the source the project records (the public repository) is not
     reachable here; tests/test_ci_replay.py runs `make doctor` itself, from a reachable one."""
@@ -259,4 +262,6 @@ def test_doctor_step_of_the_generated_ci_passes(project: Path, menv) -> None:
     assert "doctor --min-level $(DOCTOR_LEVEL) --offline" in recipe
     level = makefile.split("\nDOCTOR_LEVEL := ", 1)[1].split()[0]
     assert level == "2"
-    run([CLI, "doctor", "--min-level", level, "--offline"], cwd=project, env=menv, check=True)
+    run(
+        [CLI, "doctor", "--min-level", level, "--offline"], cwd=project, env=session_env, check=True
+    )

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, MAKE_VARIABLES, ROOT, run
+from .helpers import BIN, MAKE_VARIABLES, ROOT, generate, git, run
 
 pytestmark = pytest.mark.slow
 
@@ -115,14 +115,8 @@ def _which_uv(env: dict[str, str]) -> str | None:
 
 def _generate(mlops_new: Path, where: Path, env: dict[str, str], *args: str) -> Path:
     """`mlops-new proj --defaults ...` in `where`; the project's path."""
-    where.mkdir(exist_ok=True)
-    run(
-        [mlops_new, "proj", "--defaults", "--data", f"python_version={PROJECT_PYTHON}", *args],
-        cwd=where,
-        env=env,
-        check=True,
-    )
-    return where / "proj"
+    data = ["--data", f"python_version={PROJECT_PYTHON}"]
+    return generate(where, "--defaults", *data, *args, env=env, name="proj", cli=mlops_new)
 
 
 def _setup_uses_path_uv(project: Path, env: dict[str, str]) -> None:
@@ -154,7 +148,7 @@ def _setup_bootstraps_uv(project: Path, env: dict[str, str]) -> None:
     assert BOOTSTRAP not in again.stdout, "uv is installed into .tools/ once"
     tested = run(["make", "test"], cwd=project, env=env, check=True)
     assert " passed" in tested.stdout.splitlines()[-1], tested.stdout[-2000:]
-    status = run(["git", "status", "--porcelain"], cwd=project, env=env, check=True).stdout
+    status = git("status", "--porcelain", cwd=project, env=env)
     assert ".tools" not in status, "git ignores .tools/"
 
 
@@ -381,7 +375,7 @@ def test_missing_python_is_named_and_the_project_written(
     project = tmp_path / "proj"
     assert (project / "pyproject.toml").is_file()
     assert not (project / "uv.lock").exists()
-    log = run(["git", "log", "--oneline"], cwd=project, env=env, check=True).stdout
+    log = git("log", "--oneline", cwd=project, env=env)
     assert len(log.splitlines()) == 1, "the first commit is made without uv.lock"
     advice = "install it" + (f", or choose --data python_version={instead}" if instead else "")
     skipped = [ln for ln in made.stdout.splitlines() if ln.startswith("skipped: uv lock")]

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from mlops_new.questions import load
 
-from .conftest import CLI, ROOT
+from .helpers import CLI, ROOT
 
 DOWN = "\x1b[B"
 QUESTIONS = load(ROOT / "copier.yml")

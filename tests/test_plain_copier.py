@@ -10,7 +10,7 @@ import pytest
 from mlops_new.source import bundled
 
 from . import combinations
-from .conftest import BIN, CLI, ROOT, run, tree
+from .helpers import BIN, CLI, ROOT, commit, git, release, run, snapshot, template_repo, tree
 
 # Post-generation steps of mlops-new, and the two lines that say where the template came from.
 SKIP = {"uv.lock"}
@@ -49,15 +49,6 @@ def test_plain_copier_copy_matches_mlops_new(tmp_path: Path, env) -> None:
     assert recorded(plain) == recorded(ours)
 
 
-def _snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
-    """Every file under root: its permission bits and its bytes."""
-    return {
-        str(path.relative_to(root)): (path.stat().st_mode & 0o777, path.read_bytes())
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-
-
 def _render_both(src: Path, answers: dict, tmp_path: Path) -> tuple[dict, dict]:
     import copier
     from mlops_new.create import _render
@@ -65,7 +56,7 @@ def _render_both(src: Path, answers: dict, tmp_path: Path) -> tuple[dict, dict]:
     plain, ours = tmp_path / "plain" / "p", tmp_path / "ours" / "p"
     copier.run_copy(str(src), plain, data=dict(answers), defaults=True, quiet=True)
     _render(str(src), ours, answers, None)
-    return _snapshot(plain), _snapshot(ours)
+    return snapshot(plain), snapshot(ours)
 
 
 @pytest.mark.parametrize("combination", combinations.each_value(), ids=combinations.label)
@@ -134,27 +125,26 @@ def test_fast_update_syncs_executable_bits_as_copier_does(
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    src = tmp_path / "tpl"
-    src.mkdir()
-    (src / "copier.yml").write_text("_answers_file: .copier-answers.yml\n")
-    (src / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
-    script = src / "run.sh"
-    script.write_text("echo hi\n")
-    git = functools.partial(run, env=env, check=True)
-    git(["git", "init", "-q", "-b", "main"], cwd=src)
-    git(["git", "add", "-A"], cwd=src)
-    git(["git", "commit", "-qm", "v1"], cwd=src)
-    git(["git", "tag", "v1"], cwd=src)
-    script.chmod(0o755)
-    git(["git", "commit", "-qam", "v2"], cwd=src)
-    git(["git", "tag", "v2"], cwd=src)
+    answers_file = "{{ _copier_conf.answers_file }}.jinja"
+    src = template_repo(
+        tmp_path / "tpl",
+        {
+            "v1": {
+                "copier.yml": "_answers_file: .copier-answers.yml\n",
+                answers_file: "{{ _copier_answers|to_nice_yaml }}",
+                "run.sh": "echo hi\n",
+            }
+        },
+        env,
+    )
+    (src / "run.sh").chmod(0o755)
+    release(src, "v2", {}, env)
 
     def project(where: Path) -> Path:
         copier.run_copy(str(src), where, vcs_ref="v1", defaults=True, quiet=True)
-        git(["git", "init", "-q", "-b", "main"], cwd=where)
-        git(["git", "config", "core.fileMode", file_mode], cwd=where)
-        git(["git", "add", "-A"], cwd=where)
-        git(["git", "commit", "-qm", "generated"], cwd=where)
+        git("init", "-q", "-b", "main", cwd=where, env=env)
+        git("config", "core.fileMode", file_mode, cwd=where, env=env)
+        commit(where, env, "generated")
         return where
 
     def index_mode(where: Path) -> str:
@@ -179,7 +169,7 @@ def test_compiled_code_cache_is_used_and_survives_corruption(tmp_path: Path, env
         dest = tmp_path / str(run_number) / "p"
         args = [CLI, dest, "--defaults", "--no-lock", "--no-git", "-d", "author_name=A"]
         run(args, cwd=tmp_path, env=env, check=True)
-        outputs.append(_snapshot(dest))
+        outputs.append(snapshot(dest))
         entries = sorted(p for p in cache.rglob("*") if p.is_file())
         assert entries, "nothing was cached"
         assert not [p for p in entries if p.name.endswith(".tmp")]

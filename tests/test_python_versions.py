@@ -11,7 +11,7 @@ import pytest
 import yaml
 from mlops_new.questions import load
 
-from .conftest import BIN, ROOT, run
+from .helpers import BIN, ROOT, commit, copy_template, release, run, template_repo
 
 QUESTIONNAIRE = load(ROOT / "copier.yml")
 # The last release that offered 3.10 as a normal choice.
@@ -34,10 +34,6 @@ def test_new_project_with_python_310_is_refused(cli, tmp_path: Path) -> None:
     assert not (tmp_path / "old-py").exists()
 
 
-def _git(*args: str, cwd: Path, env) -> str:
-    return run(["git", *args], cwd=cwd, env=env, check=True).stdout
-
-
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs this repository as a git clone")
 def test_project_that_recorded_python_310_updates_with_plain_copier(tmp_path: Path, env) -> None:
     known = subprocess.run(
@@ -53,10 +49,7 @@ def test_project_that_recorded_python_310_updates_with_plain_copier(tmp_path: Pa
         check=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(template)], input=archive, check=True)
-    _git("init", "-q", cwd=template, env=env)
-    _git("add", "-A", cwd=template, env=env)
-    _git("commit", "-qm", "offers 3.10", cwd=template, env=env)
-    _git("tag", "v0.1.0", cwd=template, env=env)
+    template_repo(template, {"v0.1.0": {}}, env)  # offers 3.10
 
     project = tmp_path / "legacy"
     copy = [BIN / "copier", "copy", "--defaults", "--vcs-ref", "v0.1.0"]
@@ -66,17 +59,12 @@ def test_project_that_recorded_python_310_updates_with_plain_copier(tmp_path: Pa
         env=env,
         check=True,
     )
-    _git("init", "-q", cwd=project, env=env)
-    _git("add", "-A", cwd=project, env=env)
-    _git("commit", "-qm", "start", cwd=project, env=env)
+    commit(project, env, "start")
 
     # The next release: today's template, where 3.10 is retired.
     shutil.rmtree(template / "template")
-    shutil.copytree(ROOT / "template", template / "template")
-    shutil.copy2(ROOT / "copier.yml", template / "copier.yml")
-    _git("add", "-A", cwd=template, env=env)
-    _git("commit", "-qm", "retires 3.10", cwd=template, env=env)
-    _git("tag", "v0.2.0", cwd=template, env=env)
+    copy_template(template)
+    release(template, "v0.2.0", {}, env)  # retires 3.10
 
     out = run([BIN / "copier", "update", "--defaults"], cwd=project, env=env)
     assert out.returncode == 0, out.stderr[-3000:]

@@ -12,7 +12,7 @@ from mlops_new import presets
 from mlops_new.errors import UsageError
 from mlops_new.questions import load
 
-from .conftest import BIN, ROOT, run
+from .helpers import BIN, ROOT, run
 
 QUESTIONS = load(ROOT / "copier.yml")
 DEST = Path("/tmp/spaced-project")

@@ -23,47 +23,18 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from .conftest import BIN, CLI, free_port, run
+from .helpers import AWS_CREDENTIALS, AWS_REGION, BIN, CLI, free_port, run, user_environment
 
 pytestmark = pytest.mark.slow
 
 MOTO_SERVER = BIN / "moto_server"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-REGION = "us-east-1"
-# Settings of the host that would send DVC elsewhere than the test's server, or with other
-# credentials.
-AWS_LEAKS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_CA_BUNDLE",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-)
+CREDENTIALS, REGION = AWS_CREDENTIALS, AWS_REGION
 
 
 @pytest.fixture(scope="module")
-def senv(menv: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def senv(gitconfig: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A user's shell with fake AWS credentials, no AWS config files and no proxy for 127.0.0.1."""
-    env = dict(menv)
-    no_aws = tmp_path_factory.mktemp("no-aws")
-    no_proxy = ",".join(filter(None, [env.get("NO_PROXY", env.get("no_proxy")), "127.0.0.1"]))
-    env.update(
-        AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
-        AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE=str(no_aws / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(no_aws / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY=no_proxy,
-        no_proxy=no_proxy,
-    )
-    for name in AWS_LEAKS:
-        env.pop(name, None)
-    return env
+    return user_environment(gitconfig, columns=200, fake_aws=tmp_path_factory.mktemp("no-aws"))
 
 
 def _answers(endpoint: str) -> bool:

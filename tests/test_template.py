@@ -11,7 +11,7 @@ import yaml
 from mlops_new import create
 
 from . import static
-from .conftest import BIN, ROOT, run, tree
+from .helpers import BIN, ROOT, run, tree
 
 DEFAULT_ANSWERS = {"package_name": "iris_demo"}
 

@@ -10,12 +10,12 @@ import subprocess
 
 import pytest
 
-from .conftest import ROOT, free_port
+from .helpers import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
 
-def test_every_tutorial_command_runs(tmp_path, menv) -> None:
+def test_every_tutorial_command_runs(tmp_path, session_env) -> None:
     page = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```bash\n(.*?)```", page, flags=re.DOTALL)
     assert len(blocks) >= 6
@@ -23,7 +23,7 @@ def test_every_tutorial_command_runs(tmp_path, menv) -> None:
     shell = subprocess.Popen(
         ["bash", "-c", script],
         cwd=tmp_path,
-        env=menv | {"PORT": str(free_port())},
+        env=session_env | {"PORT": str(free_port())},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

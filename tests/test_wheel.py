@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, ROOT, run, tree
+from .helpers import BIN, ROOT, run, tree
 
 pytestmark = pytest.mark.slow
 
