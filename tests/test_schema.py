@@ -11,7 +11,7 @@ import pytest
 from mlops_new import schema, table
 from mlops_new.errors import UsageError
 
-from .conftest import BIN
+from .helpers import BIN
 
 
 def _csv(path: Path, header: str, rows: list[str]) -> Path:
@@ -249,7 +249,7 @@ def test_the_docs_commands_run(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .conftest import ROOT
+    from .helpers import ROOT
 
     page = (ROOT / "docs" / "your-data.md").read_text(encoding="utf-8")
     block = re.search(r"```bash\n(.*?)```", page, re.S)

@@ -182,6 +182,17 @@ def test_plain_copier_update_needs_no_trust_and_equals_a_fresh_copy(project, fre
 # ---- answers changed during an update ------------------------------------------------------
 
 
+def test_update_data_strips_free_text_as_creation_does(project, session_env) -> None:
+    """`-d "project_name= Churn X "` records "Churn X", as `mlops-new new` would."""
+    proc = mlops(
+        "update", "--vcs-ref", ":current:", "-d", "project_name= Churn X ",
+        cwd=project, env=session_env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert answers(project)["project_name"] == "Churn X"
+    assert (project / "README.md").read_text(encoding="utf-8").startswith("# Churn X\n")
+
+
 def test_update_data_removes_a_tool_and_switches_ci(
     project, history, session_env, tmp_path
 ) -> None:
