@@ -1,9 +1,7 @@
 """Create a project: render the template with resolved answers, move it into place, commit.
 
-`create(dest, data)` is the whole job for a library caller. The CLI splits it, so that the
-questions are asked before anything slow starts: `open_template`, `check_destination`,
-`resolve_answers` (with `prompts.ask`), then `create(dest, answers, template=...)`.
-"""
+`create(dest, data)` does it all. The CLI asks first (`check_destination`, `open_template`,
+`resolve_answers` with `prompts.ask`), then calls `create(dest, answers, template=...)`."""
 
 from __future__ import annotations
 
@@ -110,6 +108,7 @@ def resolve_answers(
     *,
     preset: str | None = None,
     ask: Asker | None = None,
+    identity: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Every answer for a new project: `data`, over the preset's, over the defaults (the
     user's git identity for the author); with `ask`, the user answers the rest.
@@ -123,7 +122,7 @@ def resolve_answers(
 
         chosen = presets.load(preset)
         given = presets.answers_for(chosen, template.questions, dest) | given
-    defaults = _git.identity()
+    defaults = _git.identity() if identity is None else identity
     if ask is not None:
         return ask(template.questions, given, dest, defaults)
     return template.questions.resolve(given, dest, defaults=defaults)
@@ -167,7 +166,9 @@ def create(
     with ExitStack() as stack:
         if not isinstance(template, Template):
             template = stack.enter_context(open_template(template, vcs_ref, progress=say))
-        result = Result(dest, resolve_answers(template, dest, data, preset=preset))
+        identity = _git.identity()  # the author's defaults; who makes the first commit
+        answers = resolve_answers(template, dest, data, preset=preset, identity=identity)
+        result = Result(dest, answers)
         staging = _staging(dest, stack)
         say("Rendering the template")
         src = template.source
@@ -180,13 +181,14 @@ def create(
             _lock(template, staging, result)
         if git and not merging:
             say("Making the first commit")
-            _first_commit(staging, result)
+            _first_commit(staging, result, identity)
         elif git:
-            result.skipped.append(
-                Skipped("git init and first commit", "the folder already had files")
-            )
+            result.skipped.append(_NOT_COMMITTED)
         _move_into_place(staging, dest, result, merging=merging)
     return result
+
+
+_NOT_COMMITTED = Skipped("git init and first commit", "the folder already had files")
 
 
 def _reason(error: OSError) -> str:
@@ -238,14 +240,13 @@ def _lock(template: Template, rendered: Path, result: Result) -> None:
         result.skipped.append(skipped)
 
 
-def _first_commit(rendered: Path, result: Result) -> None:
+def _first_commit(rendered: Path, result: Result, identity: Mapping[str, str]) -> None:
     """Commit as the user's git identity; where git has none, as the project's author."""
     from mlops_new import __version__
 
     if shutil.which("git") is None:
         result.skipped.append(Skipped("git init", "git is not installed"))
         return
-    identity = _git.identity()
     config = []
     if "author_name" not in identity:
         config += ["-c", f"user.name={result.answers.get('author_name', 'mlops-new')}"]
