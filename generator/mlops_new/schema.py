@@ -126,7 +126,7 @@ def _kind(stats: ColumnStats) -> tuple[str, str | None]:
         return "numeric", stats.stored
     if stats.stored in {"boolean", "date", "other"}:
         return stats.stored, None
-    if stats.fits & {"integer", "float"} and stats.stored == "text":
+    if stats.fits & {"integer", "float"}:  # a text column (every stored type returned above)
         return "numeric", "integer" if "integer" in stats.fits else "float"
     if "boolean" in stats.fits:
         return "boolean", None
