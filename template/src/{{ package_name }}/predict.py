@@ -6,12 +6,14 @@ import json
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from . import config, modeling
+from .data import RENAMED, conform, load_raw
 from .features import MODEL_FEATURES, add_features
-from .validation import FEATURE_SCHEMA
+from .validation import FEATURE_SCHEMA, FEATURES
 
 
 def load_model(path: Path = config.MODEL_FILE) -> modeling.Model:
@@ -21,27 +23,34 @@ def load_model(path: Path = config.MODEL_FILE) -> modeling.Model:
     return modeling.load(path)
 
 
-def predict(model: modeling.Model, records: Iterable[Mapping[str, float]]) -> list[int]:
-    """Predict the class of each record (a mapping of feature name to value).
+def predict(model: modeling.Model, records: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """Predict each record: a mapping of feature (its field, or its name in the data file)
+    to value; a missing optional value may be None.
 
     Raises:
         pandera.errors.SchemaError: a record misses a feature or has an invalid value.
     """
-    frame = FEATURE_SCHEMA.validate(pd.DataFrame(list(records)))
-    labels = modeling.predict(model, add_features(frame)[MODEL_FEATURES])
-    return [int(label) for label in labels]
+    frame = pd.DataFrame([{RENAMED.get(k, k): v for k, v in r.items()} for r in records])
+    frame = FEATURE_SCHEMA.validate(conform(frame))
+    labels: list[Any] = modeling.predict(model, add_features(frame)[MODEL_FEATURES]).tolist()
+    return labels
+
+
+def example() -> dict[str, Any]:
+    """A record to try: the first row of the data set's features."""
+    row = load_raw()[FEATURES].iloc[:1].to_dict(orient="records")[0]
+    return {str(name): (None if pd.isna(value) else value) for name, value in row.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the predicted class of each JSON record given on the command line."""
+    """Print the prediction for each JSON record given on the command line."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        example = json.dumps(dict.fromkeys(MODEL_FEATURES[:4], 1.0))
-        print(f"usage: python -m {__package__}.predict '{example}' [...]")
+        print(f"usage: python -m {__package__}.predict '{json.dumps(example())}' [...]")
         return 2
     records = [json.loads(arg) for arg in args]
     for record, label in zip(records, predict(load_model(), records), strict=True):
-        print(json.dumps({"input": record, "class": label}))
+        print(json.dumps({"input": record, "prediction": label}))
     return 0
 
 

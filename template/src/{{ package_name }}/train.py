@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from . import config, modeling
+from .data import read
 from .features import split_xy
 
 
@@ -19,7 +20,7 @@ def train(frame: pd.DataFrame, params: dict[str, Any]) -> modeling.Model:
 def main() -> None:
     """Train on data/processed/train.csv and write the model file (config.MODEL_FILE)."""
     params = config.load_params()["train"]
-    model = train(pd.read_csv(config.TRAIN_DATA), params)
+    model = train(read(config.TRAIN_DATA), params)
     config.MODELS_DIR.mkdir(parents=True, exist_ok=True)
     modeling.save(model, config.MODEL_FILE)
     print(f"train: model written to {config.MODEL_FILE}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-import pandas as pd
 import pandera.errors
 
 from . import config
+from .data import read
 from .validation import validate
 
 
@@ -16,7 +16,7 @@ def main() -> int:
     """Validate the train and test sets; write a report; return 1 if any check fails."""
     report = {}
     for name, path in (("train", config.TRAIN_DATA), ("test", config.TEST_DATA)):
-        frame = pd.read_csv(path)
+        frame = read(path)
         try:
             validate(frame)
             report[name] = {"rows": len(frame), "valid": True, "failures": []}
