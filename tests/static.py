@@ -85,6 +85,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
                 "__init__",
                 "config",
                 "data",
+                "schema",
                 "validation",
                 "features",
                 "modeling",
@@ -112,8 +113,11 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
             )
         ),
     }
-    if answers["ml_framework"] != "scikit-learn":
-        result.add(f"{src}/iris.csv")
+    if not answers.get("dataset"):
+        result.add("data/schema.yaml")  # with a data set, mlops-new writes it
+        if answers["ml_framework"] == "none":
+            built_in = "iris" if answers["task"] == "classification" else "diabetes"
+            result.add(f"{src}/{built_in}.csv")
     if answers["serving"] == "fastapi":
         result |= {f"{src}/serve.py", f"{tests}/test_api.py"}
         if answers["docs"] == "mkdocs":

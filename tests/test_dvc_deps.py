@@ -207,17 +207,17 @@ def test_every_stage_depends_on_exactly_the_code_it_runs(rendered) -> None:
 def test_the_graph_matches_one_written_by_hand(rendered) -> None:
     """The graph itself, checked once against a reading of the code: what each stage reads."""
     src = f"src/{PAIRWISE_PACKAGE}/"
-    shared = {"__init__.py", "config.py", "data.py"}
+    shared = {"__init__.py", "config.py", "data.py", "schema.py"}
     expected = {
         "prepare": shared | {"prepare.py"},
         "validate": shared | {"validation.py", "validate.py"},
-        "train": shared | {"validation.py", "features.py", "modeling.py", "train.py"},
-        "evaluate": shared
-        | {"validation.py", "features.py", "modeling.py", "tracking.py", "evaluate.py"},
+        "train": shared | {"features.py", "modeling.py", "train.py"},
+        "evaluate": shared | {"features.py", "modeling.py", "tracking.py", "evaluate.py"},
     }
     for answers, _, graph in rendered:
-        # Without scikit-learn the data set ships in the package, read by data.py.
-        data = {"iris.csv"} if answers["ml_framework"] != "scikit-learn" else set()
+        # Without an ML framework the built-in data set ships in the package, read by data.py.
+        built_in = "iris.csv" if answers.get("task", "classification") == "classification" else "diabetes.csv"
+        data = {built_in} if answers["ml_framework"] == "none" else set()
         for stage, files in expected.items():
             found = needed(graph, f"{PAIRWISE_PACKAGE}.{stage}")
             assert found == {src + f for f in files | data}, (stage, answers)
@@ -301,10 +301,8 @@ def test_every_form_of_import_and_of_reading_package_data_is_followed(tmp_path: 
 
 PACKAGE = "p"
 RAN = re.compile(r"Running stage '([^']+)'")
-SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
-FEATURES = '["sepal_length", "sepal_width", "petal_length", "petal_width"]'
-REORDERED = '["petal_width", "petal_length", "sepal_width", "sepal_length"]'
-
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4}
+PETAL_WIDTH = "- name: petal_width\n  field: petal_width\n  kind: numeric\n  role: feature\n"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
@@ -350,23 +348,23 @@ def _lock(project: Path) -> dict:
 
 
 @pytest.mark.slow
-def test_reordered_features_retrain_the_model_and_make_test_notices_until_then(
+def test_a_feature_dropped_from_the_schema_retrains_and_make_test_notices_until_then(
     project: Path, session_env
 ) -> None:
-    """The defect of issue 13: FEATURES reordered re-ran only `validate`, kept the model
-    trained on the old order, and `predict` then failed while `make test` passed."""
-    validation = project / "src" / PACKAGE / "validation.py"
-    text = validation.read_text(encoding="utf-8")
-    assert f"FEATURES = {FEATURES}" in text
-    validation.write_text(text.replace(FEATURES, REORDERED, 1), encoding="utf-8")
+    """The defect of issue 13, now that data/schema.yaml names the features: a feature
+    dropped there must re-run every stage (each reads the schema), and until the pipeline
+    runs again `make test` must say the saved model is stale."""
+    schema = project / "data" / "schema.yaml"
+    text = schema.read_text(encoding="utf-8")
+    assert PETAL_WIDTH in text
+    schema.write_text(text.replace(PETAL_WIDTH, PETAL_WIDTH.replace("feature", "other"), 1))
     # Before the pipeline runs again the saved model is stale, and `make test` says so.
     stale = run(["make", "test"], cwd=project, env=session_env)
     assert stale.returncode != 0, stale.stdout
     assert "run `make pipeline`" in stale.stdout, stale.stdout[-3000:]
 
     ran, out = _pipeline(project, session_env)
-    assert ran == {"validate", "train", "evaluate"}, out
-    assert ran == _readers(project)[f"src/{PACKAGE}/validation.py"]
+    assert ran == {"prepare", "validate", "train", "evaluate"}, out
     tested = run(["make", "test"], cwd=project, env=session_env)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
     assert "no saved model" not in tested.stdout, tested.stdout[-1000:]  # it was checked
@@ -376,7 +374,7 @@ def test_reordered_features_retrain_the_model_and_make_test_notices_until_then(
         env=session_env,
         check=True,
     ).stdout
-    assert json.loads(predicted)["class"] == 0, predicted
+    assert json.loads(predicted)["prediction"] == 0, predicted
 
 
 @pytest.mark.slow

@@ -81,7 +81,7 @@ def _create_and_run(args: list[str], tmp_path: Path, env: dict[str, str]) -> dic
     pipeline = make("pipeline")
     metrics = json.loads((project / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["accuracy"] >= 0.85, pipeline
-    model_file = {"scikit-learn": "model.joblib", "pytorch": "model.pt", "none": "model.json"}
+    model_file = {"scikit-learn": "model.joblib", "pytorch": "model.pt", "none": "model.joblib"}
     assert (project / "models" / model_file[answers["ml_framework"]]).is_file()
     if answers["data_versioning"] == "none":
         assert not re.search(r"\bdvc\b", (project / "Makefile").read_text(encoding="utf-8"))
