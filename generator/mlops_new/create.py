@@ -6,9 +6,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,6 +19,8 @@ from mlops_new._lock import lock as uv_lock
 from mlops_new._steps import Progress, Skipped, quiet
 from mlops_new.errors import UsageError
 from mlops_new.questions import Questionnaire, load
+from mlops_new.staging import folder as staging_folder
+from mlops_new.staging import move_into_place, reason
 
 #: Asks the questions the user did not answer; returns all answers (see prompts.ask).
 Asker = Callable[[Questionnaire, Mapping[str, Any], Path, Mapping[str, Any]], dict[str, Any]]
@@ -98,7 +98,7 @@ def check_destination(dest: Path, *, force: bool) -> None:
         if not dest.parent.exists() and not dest.is_absolute() and ".." in dest.parts:
             raise UsageError(f"{dest.parent} does not exist")
     except OSError as error:
-        raise UsageError(f"cannot write {dest}: {_reason(error)}") from None
+        raise UsageError(f"cannot write {dest}: {reason(error)}") from None
 
 
 def resolve_answers(
@@ -169,7 +169,7 @@ def create(
         identity = _git.identity()  # the author's defaults; who makes the first commit
         answers = resolve_answers(template, dest, data, preset=preset, identity=identity)
         result = Result(dest, answers)
-        staging = _staging(dest, stack)
+        staging = staging_folder(dest, stack)
         say("Rendering the template")
         src = template.source
         _render(src.render_from, staging, result.answers, template.vcs_ref)
@@ -184,26 +184,11 @@ def create(
             _first_commit(staging, result, identity)
         elif git:
             result.skipped.append(_NOT_COMMITTED)
-        _move_into_place(staging, dest, result, merging=merging)
+        result.kept = move_into_place(staging, dest, merging=merging)
     return result
 
 
 _NOT_COMMITTED = Skipped("git init and first commit", "the folder already had files")
-
-
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
-
-
-def _staging(dest: Path, stack: ExitStack) -> Path:
-    """A folder to render into, on the destination's file system (the move is a rename)."""
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".mlops-new-", dir=dest.parent))
-    except OSError as error:
-        raise UsageError(f"cannot write in {dest.parent}: {_reason(error)}") from None
-    stack.callback(shutil.rmtree, staging, ignore_errors=True)
-    return staging / dest.name
 
 
 def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None) -> None:
@@ -257,43 +242,3 @@ def _first_commit(rendered: Path, result: Result, identity: Mapping[str, str]) -
         result.done.append("git init and first commit")
     else:
         result.skipped.append(Skipped(*failed))
-
-
-def _move_into_place(rendered: Path, dest: Path, result: Result, *, merging: bool) -> None:
-    try:
-        if merging:
-            result.kept = _merge(rendered, dest)
-        else:
-            if dest.is_dir():
-                dest.rmdir()  # empty: replace it
-            os.replace(rendered, dest)
-    except OSError as error:
-        raise UsageError(f"cannot write {dest}: {_reason(error)}") from None
-
-
-def _merge(rendered: Path, dest: Path) -> list[str]:
-    """Move the template's files into an existing folder without touching any file there.
-
-    All or nothing: if a move fails (a read-only folder, a full disk), what was added so far
-    is taken out again, so the folder is as it was.
-    """
-    kept: list[str] = []
-    added: list[Path] = []
-    try:
-        for path in sorted(rendered.rglob("*")):
-            target = dest / path.relative_to(rendered)
-            if path.is_dir() and not path.is_symlink():
-                if not target.is_dir():
-                    target.mkdir()
-                    added.append(target)
-            elif not target.exists() and not target.is_symlink():
-                os.replace(path, target)
-                added.append(target)
-            elif target.is_file() and target.read_bytes() != path.read_bytes():
-                kept.append(str(target.relative_to(dest)))
-    except BaseException:
-        for path in reversed(added):  # files before the folders that hold them
-            with contextlib.suppress(OSError):
-                path.rmdir() if path.is_dir() else path.unlink()
-        raise
-    return kept
