@@ -9,11 +9,12 @@ import contextlib
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mlops_new import _git, project
+from mlops_new import dataset as datasets
 from mlops_new import source as sources
 from mlops_new._lock import lock as uv_lock
 from mlops_new._steps import Progress, Skipped, quiet
@@ -109,9 +110,11 @@ def resolve_answers(
     preset: str | None = None,
     ask: Asker | None = None,
     identity: Mapping[str, str] | None = None,
+    dataset: datasets.Dataset | None = None,
 ) -> dict[str, Any]:
-    """Every answer for a new project: `data`, over the preset's, over the defaults (the
-    user's git identity for the author); with `ask`, the user answers the rest.
+    """Every answer for a new project: the `dataset`'s, over `data`, over the preset's (less
+    the data set it names: see `dataset.from_answers`), over the defaults (the user's git
+    identity for the author); with `ask`, the user answers the rest.
 
     Raises:
         UsageError: an unknown preset, question or invalid answer, naming the question.
@@ -121,7 +124,9 @@ def resolve_answers(
         from mlops_new import presets
 
         chosen = presets.load(preset)
+        chosen = replace(chosen, answers=datasets.split(chosen.answers)[0])
         given = presets.answers_for(chosen, template.questions, dest) | given
+    given |= dataset.answers if dataset is not None else {}
     defaults = _git.identity() if identity is None else identity
     if ask is not None:
         return ask(template.questions, given, dest, defaults)
@@ -139,6 +144,7 @@ def create(
     git: bool = True,
     lock: bool = True,
     progress: Progress | None = None,
+    dataset: datasets.Dataset | None = None,
 ) -> Result:
     """Render the template into `dest` and return what was done.
 
@@ -147,7 +153,9 @@ def create(
 
     Args:
         dest: the folder to create; its name is the default project name.
-        data: answers to the template's questions; the rest take their defaults.
+        data: answers to the template's questions; the rest take their defaults. Its
+            `dataset` and `target` (or the preset's) name the user's data file, relative to
+            the current folder, and the column to predict (see `dataset.from_answers`).
         template: an open `Template`, or a fork's git URL, clone or bundle; default: the
             template shipped with mlops-new.
         vcs_ref: the tag or commit of a `template` given by its source.
@@ -156,18 +164,25 @@ def create(
         git: run `git init` and make a first commit.
         lock: run `uv lock`, so the first commit pins every dependency.
         progress: called with a description of each slow step.
+        dataset: the user's data set, already read (instead of `data`'s source keys): copied
+            into the project with its schema, and tracked by DVC in the first commit.
 
     Raises:
-        UsageError: invalid answers, an unusable destination, or a template copier refuses.
+        UsageError: invalid answers, an unusable destination or data set, or a template
+            copier refuses.
     """
     dest = Path(dest).expanduser().absolute()
     check_destination(dest, force=force)
     say = progress or quiet
+    if dataset is None:
+        data, dataset = datasets.from_answers(data or {}, preset=preset, progress=say)
     with ExitStack() as stack:
         if not isinstance(template, Template):
             template = stack.enter_context(open_template(template, vcs_ref, progress=say))
         identity = _git.identity()  # the author's defaults; who makes the first commit
-        answers = resolve_answers(template, dest, data, preset=preset, identity=identity)
+        answers = resolve_answers(
+            template, dest, data, preset=preset, identity=identity, dataset=dataset
+        )
         result = Result(dest, answers)
         staging = staging_folder(dest, stack)
         say("Rendering the template")
@@ -175,15 +190,18 @@ def create(
         _render(src.render_from, staging, result.answers, template.vcs_ref)
         if src.bundled:
             project.record_source(staging, src.record_src, src.record_commit)
+        if dataset is not None:
+            datasets.add(staging, dataset, progress=say)
         merging = dest.is_dir() and any(dest.iterdir())
         if lock:
             say("Locking dependencies (uv lock)")
             _lock(template, staging, result)
         if git and not merging:
-            say("Making the first commit")
-            _first_commit(staging, result, identity)
+            _first_commit(staging, result, identity, _tracking(dataset, result, say), say)
         elif git:
             result.skipped.append(_NOT_COMMITTED)
+        if dataset and answers.get("data_versioning") == "dvc" and (merging or not git):
+            result.skipped.append(datasets.later(dataset, "the project has no git repository"))
         result.kept = move_into_place(staging, dest, merging=merging)
     return result
 
@@ -225,8 +243,33 @@ def _lock(template: Template, rendered: Path, result: Result) -> None:
         result.skipped.append(skipped)
 
 
-def _first_commit(rendered: Path, result: Result, identity: Mapping[str, str]) -> None:
-    """Commit as the user's git identity; where git has none, as the project's author."""
+def _tracking(
+    dataset: datasets.Dataset | None, result: Result, say: Progress
+) -> Callable[[Path], list[str]] | None:
+    """What versions the data set between `git init` and the first commit (DVC), if any."""
+    if dataset is None or result.answers.get("data_versioning") != "dvc":
+        return None
+
+    def track(rendered: Path) -> list[str]:
+        tracked = datasets.track(rendered, dataset, progress=say)
+        if isinstance(tracked, Skipped):
+            result.skipped.append(tracked)
+            return []
+        result.done.append("dvc add")
+        return tracked
+
+    return track
+
+
+def _first_commit(
+    rendered: Path,
+    result: Result,
+    identity: Mapping[str, str],
+    track: Callable[[Path], list[str]] | None = None,
+    say: Progress = quiet,
+) -> None:
+    """`git init`, `track` (the files it returns are committed even if ignored), then the
+    first commit, as the user's git identity; where git has none, as the project's author."""
     from mlops_new import __version__
 
     if shutil.which("git") is None:
@@ -237,7 +280,15 @@ def _first_commit(rendered: Path, result: Result, identity: Mapping[str, str]) -
         config += ["-c", f"user.name={result.answers.get('author_name', 'mlops-new')}"]
     if "author_email" not in identity:
         config += ["-c", f"user.email={result.answers.get('author_email', 'mlops-new@localhost')}"]
-    failed = _git.first_commit(rendered, f"Initial commit from mlops-new {__version__}", config)
+    say("Making the first commit")
+    failed = _git.init(rendered)
+    forced = []
+    if failed is None and track is not None:
+        forced = track(rendered)
+        say("Making the first commit")
+    if failed is None:
+        message = f"Initial commit from mlops-new {__version__}"
+        failed = _git.commit_all(rendered, message, config, force=forced)
     if failed is None:
         result.done.append("git init and first commit")
     else:
