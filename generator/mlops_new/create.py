@@ -153,9 +153,8 @@ def create(
 
     Args:
         dest: the folder to create; its name is the default project name.
-        data: answers to the template's questions; the rest take their defaults. Its
-            `dataset` and `target` (or the preset's) name the user's data file, relative to
-            the current folder, and the column to predict (see `dataset.from_answers`).
+        data: answers to the template's questions; the rest take their defaults. `dataset`
+            is the user's data file, relative to here (see `dataset.from_answers`).
         template: an open `Template`, or a fork's git URL, clone or bundle; default: the
             template shipped with mlops-new.
         vcs_ref: the tag or commit of a `template` given by its source.
@@ -164,12 +163,10 @@ def create(
         git: run `git init` and make a first commit.
         lock: run `uv lock`, so the first commit pins every dependency.
         progress: called with a description of each slow step.
-        dataset: the user's data set, already read (instead of `data`'s source keys): copied
-            into the project with its schema, and tracked by DVC in the first commit.
+        dataset: the user's data set, read already (`data` then holds no source keys).
 
     Raises:
-        UsageError: invalid answers, an unusable destination or data set, or a template
-            copier refuses.
+        UsageError: invalid answers, an unusable destination, data set, or template.
     """
     dest = Path(dest).expanduser().absolute()
     check_destination(dest, force=force)
@@ -186,22 +183,13 @@ def create(
         result = Result(dest, answers)
         staging = staging_folder(dest, stack)
         say("Rendering the template")
-        src = template.source
-        _render(src.render_from, staging, result.answers, template.vcs_ref)
-        if src.bundled:
-            project.record_source(staging, src.record_src, src.record_commit)
+        _render(template, staging, result.answers)
         if dataset is not None:
             datasets.add(staging, dataset, progress=say)
         merging = dest.is_dir() and any(dest.iterdir())
         if lock:
-            say("Locking dependencies (uv lock)")
-            _lock(template, staging, result)
-        if git and not merging:
-            _first_commit(staging, result, identity, _tracking(dataset, result, say), say)
-        elif git:
-            result.skipped.append(_NOT_COMMITTED)
-        if dataset and answers.get("data_versioning") == "dvc" and (merging or not git):
-            result.skipped.append(datasets.later(dataset, "the project has no git repository"))
+            _lock(template, staging, result, say)
+        _commit(staging, result, identity, say, dataset, git=git, merging=merging)
         result.kept = move_into_place(staging, dest, merging=merging)
     return result
 
@@ -209,8 +197,11 @@ def create(
 _NOT_COMMITTED = Skipped("git init and first commit", "the folder already had files")
 
 
-def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None) -> None:
+def _render(template: Template, dst: Path, answers: Mapping[str, Any]) -> None:
+    """Copier's render of `template` into `dst`; a bundled one records its public source."""
     from mlops_new._copier import user_errors, worker_class
+
+    src, vcs_ref = template.source.render_from, template.vcs_ref
 
     with (
         user_errors(f"copier could not render {src}"),
@@ -226,10 +217,14 @@ def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None
         ) as worker,
     ):
         worker.run_copy()
+    if template.source.bundled:
+        where = template.source
+        project.record_source(dst, where.record_src, where.record_commit)
 
 
-def _lock(template: Template, rendered: Path, result: Result) -> None:
+def _lock(template: Template, rendered: Path, result: Result, say: Progress) -> None:
     """`uv lock`, naming a python_version choice that is installed if the answer's is not."""
+    say("Locking dependencies (uv lock)")
     try:
         offered = template.questions["python_version"].choice_values
         retired = template.questions.retired("python_version")
@@ -243,33 +238,37 @@ def _lock(template: Template, rendered: Path, result: Result) -> None:
         result.skipped.append(skipped)
 
 
-def _tracking(
-    dataset: datasets.Dataset | None, result: Result, say: Progress
-) -> Callable[[Path], list[str]] | None:
-    """What versions the data set between `git init` and the first commit (DVC), if any."""
-    if dataset is None or result.answers.get("data_versioning") != "dvc":
-        return None
-
-    def track(rendered: Path) -> list[str]:
-        tracked = datasets.track(rendered, dataset, progress=say)
-        if isinstance(tracked, Skipped):
-            result.skipped.append(tracked)
-            return []
-        result.done.append("dvc add")
-        return tracked
-
-    return track
+def _commit(
+    rendered: Path,
+    result: Result,
+    identity: Mapping[str, str],
+    say: Progress,
+    dataset: datasets.Dataset | None,
+    *,
+    git: bool,
+    merging: bool,
+) -> None:
+    """The first commit, DVC tracking the data set before it; each skipped where it cannot
+    run (no git, or a folder that already had files)."""
+    dvc = dataset if result.answers.get("data_versioning") == "dvc" else None
+    if git and not merging:
+        _first_commit(rendered, result, identity, say, dvc)
+        return
+    if git:
+        result.skipped.append(_NOT_COMMITTED)
+    if dvc is not None:
+        result.skipped.append(datasets.later(dvc, "the project has no git repository"))
 
 
 def _first_commit(
     rendered: Path,
     result: Result,
     identity: Mapping[str, str],
-    track: Callable[[Path], list[str]] | None = None,
     say: Progress = quiet,
+    dvc: datasets.Dataset | None = None,
 ) -> None:
-    """`git init`, `track` (the files it returns are committed even if ignored), then the
-    first commit, as the user's git identity; where git has none, as the project's author."""
+    """`git init`, `dvc add` of `dvc` (its files committed even where ignored), the first
+    commit: as the user's git identity; where git has none, as the project's author."""
     from mlops_new import __version__
 
     if shutil.which("git") is None:
@@ -282,9 +281,14 @@ def _first_commit(
         config += ["-c", f"user.email={result.answers.get('author_email', 'mlops-new@localhost')}"]
     say("Making the first commit")
     failed = _git.init(rendered)
-    forced = []
-    if failed is None and track is not None:
-        forced = track(rendered)
+    forced: list[str] = []
+    if failed is None and dvc is not None:
+        tracked = datasets.track(rendered, dvc, progress=say)
+        if isinstance(tracked, Skipped):
+            result.skipped.append(tracked)
+        else:
+            forced = tracked
+            result.done.append("dvc add")
         say("Making the first commit")
     if failed is None:
         message = f"Initial commit from mlops-new {__version__}"
