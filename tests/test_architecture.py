@@ -19,10 +19,10 @@ DOC = ROOT / "docs" / "architecture.md"
 #: lazy re-exports) is the exception anyone may import, for its version.
 LAYERS: list[list[str]] = [
     ["errors"],
-    ["_steps", "_git", "_copier", "table"],
+    ["_steps", "_git", "_copier", "table", "staging"],
     ["source", "schema"],
     ["project", "questions", "_lock", "presets"],
-    ["releases", "prompts"],
+    ["releases", "prompts", "dataset"],
     ["doctor.parsing"],
     ["doctor.walk"],
     ["doctor.repo"],

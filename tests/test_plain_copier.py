@@ -51,11 +51,13 @@ def test_plain_copier_copy_matches_mlops_new(tmp_path: Path, env) -> None:
 
 def _render_both(src: Path, answers: dict, tmp_path: Path) -> tuple[dict, dict]:
     import copier
-    from mlops_new.create import _render
+    from mlops_new.create import Template, _render
+    from mlops_new.questions import load
+    from mlops_new.source import Source
 
     plain, ours = tmp_path / "plain" / "p", tmp_path / "ours" / "p"
     copier.run_copy(str(src), plain, data=dict(answers), defaults=True, quiet=True)
-    _render(str(src), ours, answers, None)
+    _render(Template(Source(str(src)), load(src / "copier.yml")), ours, answers)
     return snapshot(plain), snapshot(ours)
 
 

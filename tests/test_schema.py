@@ -242,7 +242,8 @@ def test_the_command_writes_a_schema_that_reads_back(tmp_path: Path) -> None:
 
 
 def test_the_docs_commands_run(tmp_path: Path) -> None:
-    """Every command of docs/your-data.md's example runs as written."""
+    """Every command of docs/your-data.md's example runs as written (a project's creation
+    with `--defaults --no-lock --no-git` added: no prompts, no lock, no git here)."""
     import os
     import re
 
@@ -261,8 +262,12 @@ def test_the_docs_commands_run(tmp_path: Path) -> None:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
     for line in block[1].strip().splitlines():
         command = line.split("  #")[0].strip()
+        if "--dataset" in command:
+            command += " --defaults --no-lock --no-git"
         proc = subprocess.run(
             ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True
         )
         assert proc.returncode == 0, f"{command}: {proc.stderr}"
     assert (tmp_path / "schema.yaml").is_file()
+    assert (tmp_path / "churn" / "data" / "raw" / "churn.csv").is_file()
+    assert (tmp_path / "sales" / "data" / "schema.yaml").is_file()

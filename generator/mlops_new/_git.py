@@ -127,17 +127,33 @@ def identity() -> dict[str, str]:
     return found
 
 
-def first_commit(project: Path, message: str, config: Sequence[str] = ()) -> tuple[str, str] | None:
-    """`git init` and commit everything in `project`; None, or the step that failed and why.
+def init(project: Path) -> tuple[str, str] | None:
+    """`git init` in `project`; None, or the step that failed and why."""
+    return _steps(project, [("init", ["init", "--quiet", "--initial-branch=main"])])
+
+
+def commit_all(
+    project: Path, message: str, config: Sequence[str] = (), *, force: Sequence[str] = ()
+) -> tuple[str, str] | None:
+    """Commit everything in `project`; None, or the step that failed and why.
 
     Args:
         config: `-c key=value` arguments for the commit (an identity where git has none).
+        force: paths to commit even where a .gitignore matches them.
     """
-    steps = [
-        ("init", ["init", "--quiet", "--initial-branch=main"]),
-        ("add", ["add", "--all"]),
-        ("commit", [*config, "commit", "--quiet", "--no-verify", "-m", message]),
-    ]
+    steps = [("add", ["add", "--all"])]
+    if force:
+        steps.append(("add", ["add", "--force", "--", *force]))
+    steps.append(("commit", [*config, "commit", "--quiet", "--no-verify", "-m", message]))
+    return _steps(project, steps)
+
+
+def first_commit(project: Path, message: str, config: Sequence[str] = ()) -> tuple[str, str] | None:
+    """`git init` and commit everything in `project` (see `init` and `commit_all`)."""
+    return init(project) or commit_all(project, message, config)
+
+
+def _steps(project: Path, steps: Sequence[tuple[str, list[str]]]) -> tuple[str, str] | None:
     for name, args in steps:
         done = attempt(*args, cwd=project, timeout=600)
         if done is None:

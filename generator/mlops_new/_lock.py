@@ -30,7 +30,7 @@ def lock(project: Path, python_version: str | None, offered: Sequence[str] = ())
     Returns:
         None when uv.lock was written; else what was skipped and why.
     """
-    uv = _uv()
+    uv = find_uv()
     if not uv:
         return Skipped("uv lock", "uv is not installed; `make setup` will create uv.lock")
     # From uv's cache first: a fraction of a second when it holds every pinned release.
@@ -57,7 +57,7 @@ def lock(project: Path, python_version: str | None, offered: Sequence[str] = ())
     )
 
 
-def _uv() -> str | None:
+def find_uv() -> str | None:
     """mlops-new's own uv (a dependency, so present even outside an activated venv)."""
     try:
         from uv import find_uv_bin

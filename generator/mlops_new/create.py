@@ -6,21 +6,22 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mlops_new import _git, project
+from mlops_new import dataset as datasets
 from mlops_new import source as sources
 from mlops_new._lock import lock as uv_lock
 from mlops_new._steps import Progress, Skipped, quiet
 from mlops_new.errors import UsageError
 from mlops_new.questions import Questionnaire, load
+from mlops_new.staging import folder as staging_folder
+from mlops_new.staging import move_into_place, reason
 
 #: Asks the questions the user did not answer; returns all answers (see prompts.ask).
 Asker = Callable[[Questionnaire, Mapping[str, Any], Path, Mapping[str, Any]], dict[str, Any]]
@@ -98,7 +99,7 @@ def check_destination(dest: Path, *, force: bool) -> None:
         if not dest.parent.exists() and not dest.is_absolute() and ".." in dest.parts:
             raise UsageError(f"{dest.parent} does not exist")
     except OSError as error:
-        raise UsageError(f"cannot write {dest}: {_reason(error)}") from None
+        raise UsageError(f"cannot write {dest}: {reason(error)}") from None
 
 
 def resolve_answers(
@@ -109,9 +110,11 @@ def resolve_answers(
     preset: str | None = None,
     ask: Asker | None = None,
     identity: Mapping[str, str] | None = None,
+    dataset: datasets.Dataset | None = None,
 ) -> dict[str, Any]:
-    """Every answer for a new project: `data`, over the preset's, over the defaults (the
-    user's git identity for the author); with `ask`, the user answers the rest.
+    """Every answer for a new project: the `dataset`'s, over `data`, over the preset's (less
+    the data set it names: see `dataset.from_answers`), over the defaults (the user's git
+    identity for the author); with `ask`, the user answers the rest.
 
     Raises:
         UsageError: an unknown preset, question or invalid answer, naming the question.
@@ -121,7 +124,9 @@ def resolve_answers(
         from mlops_new import presets
 
         chosen = presets.load(preset)
+        chosen = replace(chosen, answers=datasets.split(chosen.answers)[0])
         given = presets.answers_for(chosen, template.questions, dest) | given
+    given |= dataset.answers if dataset is not None else {}
     defaults = _git.identity() if identity is None else identity
     if ask is not None:
         return ask(template.questions, given, dest, defaults)
@@ -139,6 +144,7 @@ def create(
     git: bool = True,
     lock: bool = True,
     progress: Progress | None = None,
+    dataset: datasets.Dataset | None = None,
 ) -> Result:
     """Render the template into `dest` and return what was done.
 
@@ -147,7 +153,8 @@ def create(
 
     Args:
         dest: the folder to create; its name is the default project name.
-        data: answers to the template's questions; the rest take their defaults.
+        data: answers to the template's questions; the rest take their defaults. `dataset`
+            is the user's data file, relative to here (see `dataset.from_answers`).
         template: an open `Template`, or a fork's git URL, clone or bundle; default: the
             template shipped with mlops-new.
         vcs_ref: the tag or commit of a `template` given by its source.
@@ -156,58 +163,45 @@ def create(
         git: run `git init` and make a first commit.
         lock: run `uv lock`, so the first commit pins every dependency.
         progress: called with a description of each slow step.
+        dataset: the user's data set, read already (`data` then holds no source keys).
 
     Raises:
-        UsageError: invalid answers, an unusable destination, or a template copier refuses.
+        UsageError: invalid answers, an unusable destination, data set, or template.
     """
     dest = Path(dest).expanduser().absolute()
     check_destination(dest, force=force)
     say = progress or quiet
+    if dataset is None:
+        data, dataset = datasets.from_answers(data or {}, preset=preset, progress=say)
     with ExitStack() as stack:
         if not isinstance(template, Template):
             template = stack.enter_context(open_template(template, vcs_ref, progress=say))
         identity = _git.identity()  # the author's defaults; who makes the first commit
-        answers = resolve_answers(template, dest, data, preset=preset, identity=identity)
+        answers = resolve_answers(
+            template, dest, data, preset=preset, identity=identity, dataset=dataset
+        )
         result = Result(dest, answers)
-        staging = _staging(dest, stack)
+        staging = staging_folder(dest, stack)
         say("Rendering the template")
-        src = template.source
-        _render(src.render_from, staging, result.answers, template.vcs_ref)
-        if src.bundled:
-            project.record_source(staging, src.record_src, src.record_commit)
+        _render(template, staging, result.answers)
+        if dataset is not None:
+            datasets.add(staging, dataset, progress=say)
         merging = dest.is_dir() and any(dest.iterdir())
         if lock:
-            say("Locking dependencies (uv lock)")
-            _lock(template, staging, result)
-        if git and not merging:
-            say("Making the first commit")
-            _first_commit(staging, result, identity)
-        elif git:
-            result.skipped.append(_NOT_COMMITTED)
-        _move_into_place(staging, dest, result, merging=merging)
+            _lock(template, staging, result, say)
+        _commit(staging, result, identity, say, dataset, git=git, merging=merging)
+        result.kept = move_into_place(staging, dest, merging=merging)
     return result
 
 
 _NOT_COMMITTED = Skipped("git init and first commit", "the folder already had files")
 
 
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
-
-
-def _staging(dest: Path, stack: ExitStack) -> Path:
-    """A folder to render into, on the destination's file system (the move is a rename)."""
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".mlops-new-", dir=dest.parent))
-    except OSError as error:
-        raise UsageError(f"cannot write in {dest.parent}: {_reason(error)}") from None
-    stack.callback(shutil.rmtree, staging, ignore_errors=True)
-    return staging / dest.name
-
-
-def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None) -> None:
+def _render(template: Template, dst: Path, answers: Mapping[str, Any]) -> None:
+    """Copier's render of `template` into `dst`; a bundled one records its public source."""
     from mlops_new._copier import user_errors, worker_class
+
+    src, vcs_ref = template.source.render_from, template.vcs_ref
 
     with (
         user_errors(f"copier could not render {src}"),
@@ -223,10 +217,14 @@ def _render(src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None
         ) as worker,
     ):
         worker.run_copy()
+    if template.source.bundled:
+        where = template.source
+        project.record_source(dst, where.record_src, where.record_commit)
 
 
-def _lock(template: Template, rendered: Path, result: Result) -> None:
+def _lock(template: Template, rendered: Path, result: Result, say: Progress) -> None:
     """`uv lock`, naming a python_version choice that is installed if the answer's is not."""
+    say("Locking dependencies (uv lock)")
     try:
         offered = template.questions["python_version"].choice_values
         retired = template.questions.retired("python_version")
@@ -240,8 +238,37 @@ def _lock(template: Template, rendered: Path, result: Result) -> None:
         result.skipped.append(skipped)
 
 
-def _first_commit(rendered: Path, result: Result, identity: Mapping[str, str]) -> None:
-    """Commit as the user's git identity; where git has none, as the project's author."""
+def _commit(
+    rendered: Path,
+    result: Result,
+    identity: Mapping[str, str],
+    say: Progress,
+    dataset: datasets.Dataset | None,
+    *,
+    git: bool,
+    merging: bool,
+) -> None:
+    """The first commit, DVC tracking the data set before it; each skipped where it cannot
+    run (no git, or a folder that already had files)."""
+    dvc = dataset if result.answers.get("data_versioning") == "dvc" else None
+    if git and not merging:
+        _first_commit(rendered, result, identity, say, dvc)
+        return
+    if git:
+        result.skipped.append(_NOT_COMMITTED)
+    if dvc is not None:
+        result.skipped.append(datasets.later(dvc, "the project has no git repository"))
+
+
+def _first_commit(
+    rendered: Path,
+    result: Result,
+    identity: Mapping[str, str],
+    say: Progress = quiet,
+    dvc: datasets.Dataset | None = None,
+) -> None:
+    """`git init`, `dvc add` of `dvc` (its files committed even where ignored), the first
+    commit: as the user's git identity; where git has none, as the project's author."""
     from mlops_new import __version__
 
     if shutil.which("git") is None:
@@ -252,48 +279,21 @@ def _first_commit(rendered: Path, result: Result, identity: Mapping[str, str]) -
         config += ["-c", f"user.name={result.answers.get('author_name', 'mlops-new')}"]
     if "author_email" not in identity:
         config += ["-c", f"user.email={result.answers.get('author_email', 'mlops-new@localhost')}"]
-    failed = _git.first_commit(rendered, f"Initial commit from mlops-new {__version__}", config)
+    say("Making the first commit")
+    failed = _git.init(rendered)
+    forced: list[str] = []
+    if failed is None and dvc is not None:
+        tracked = datasets.track(rendered, dvc, progress=say)
+        if isinstance(tracked, Skipped):
+            result.skipped.append(tracked)
+        else:
+            forced = tracked
+            result.done.append("dvc add")
+        say("Making the first commit")
+    if failed is None:
+        message = f"Initial commit from mlops-new {__version__}"
+        failed = _git.commit_all(rendered, message, config, force=forced)
     if failed is None:
         result.done.append("git init and first commit")
     else:
         result.skipped.append(Skipped(*failed))
-
-
-def _move_into_place(rendered: Path, dest: Path, result: Result, *, merging: bool) -> None:
-    try:
-        if merging:
-            result.kept = _merge(rendered, dest)
-        else:
-            if dest.is_dir():
-                dest.rmdir()  # empty: replace it
-            os.replace(rendered, dest)
-    except OSError as error:
-        raise UsageError(f"cannot write {dest}: {_reason(error)}") from None
-
-
-def _merge(rendered: Path, dest: Path) -> list[str]:
-    """Move the template's files into an existing folder without touching any file there.
-
-    All or nothing: if a move fails (a read-only folder, a full disk), what was added so far
-    is taken out again, so the folder is as it was.
-    """
-    kept: list[str] = []
-    added: list[Path] = []
-    try:
-        for path in sorted(rendered.rglob("*")):
-            target = dest / path.relative_to(rendered)
-            if path.is_dir() and not path.is_symlink():
-                if not target.is_dir():
-                    target.mkdir()
-                    added.append(target)
-            elif not target.exists() and not target.is_symlink():
-                os.replace(path, target)
-                added.append(target)
-            elif target.is_file() and target.read_bytes() != path.read_bytes():
-                kept.append(str(target.relative_to(dest)))
-    except BaseException:
-        for path in reversed(added):  # files before the folders that hold them
-            with contextlib.suppress(OSError):
-                path.rmdir() if path.is_dir() else path.unlink()
-        raise
-    return kept

@@ -35,7 +35,29 @@ Data = Annotated[
 ]
 DataFile = Annotated[
     Path | None,
-    typer.Option("--data-file", metavar="FILE", help="YAML file of answers (question: answer)."),
+    typer.Option(
+        "--data-file",
+        metavar="FILE",
+        help="YAML file of answers (question: answer); its dataset: is a data file's path "
+        "relative to the current folder, as with --dataset.",
+    ),
+]
+Dataset = Annotated[
+    Path | None,
+    typer.Option(
+        "--dataset",
+        metavar="FILE",
+        help="Train on your own table (CSV or Parquet, relative to the current folder): copied "
+        "into data/raw/, its schema inferred into data/schema.yaml, tracked by DVC. "
+        "Needs --target; the task is inferred (override: --data task=regression).",
+        show_default=False,
+    ),
+]
+Target = Annotated[
+    str | None,
+    typer.Option(
+        "--target", metavar="COLUMN", help="The column of --dataset to predict.", show_default=False
+    ),
 ]
 Preset = Annotated[
     str | None,
@@ -89,19 +111,28 @@ def command(
     no_git: NoGit = False,
     no_lock: NoLock = False,
     force: Force = False,
+    dataset: Dataset = None,
+    target: Target = None,
 ) -> None:
     """Create a new ML project in PATH.
 
     In a terminal it asks the template's questions (arrow keys for choices, Enter keeps the
     default). Without a terminal (CI, pipes) it never waits for input: it uses the defaults,
-    and stops with a message naming any answer it cannot default.
+    and stops with a message naming any answer it cannot default. With --dataset FILE
+    --target COLUMN the project trains on that table (no question asks for one).
     """
     from mlops_new.create import check_destination, create, open_template, resolve_answers
+    from mlops_new.dataset import from_answers
 
     given = read_data_file(data_file) if data_file else {}
     given.update(parse_data(data))
+    given.update({k: v for k, v in (("dataset", dataset), ("target", target)) if v is not None})
     dest = path.expanduser().absolute()
     check_destination(dest, force=force)
+    with status("Creating the project…") as spinner:
+        given, found = from_answers(
+            given, preset=preset, progress=lambda s: spinner.update(f"{s}…")
+        )
     ask = None
     if not defaults and interactive():
         from mlops_new.prompts import ask
@@ -109,7 +140,7 @@ def command(
         with status("Creating the project…") as spinner:
             opened = open_template(template, vcs_ref, progress=lambda s: spinner.update(f"{s}…"))
             chosen = stack.enter_context(opened)
-        answers = resolve_answers(chosen, dest, given, preset=preset, ask=ask)
+        answers = resolve_answers(chosen, dest, given, preset=preset, ask=ask, dataset=found)
         with status("Creating the project…") as spinner:
             result = create(
                 dest,
@@ -119,6 +150,7 @@ def command(
                 git=not no_git,
                 lock=not no_lock,
                 progress=lambda step: spinner.update(f"{step}…"),
+                dataset=found,
             )
     _report(result, path)
 
@@ -136,9 +168,10 @@ def _report(result, path: Path) -> None:
     steps = [f"cd {shown}"]
     if any(s.step.startswith("git ") for s in result.skipped) or not result.done:
         steps.append("git init && git add -A && git commit -m 'Initial commit'")
+    data = result.answers.get("dataset") or "the bundled dataset"
     steps += [
         "make setup      # install the locked environment (uv)",
-        "make train      # train the model on the bundled dataset",
+        f"make train      # train the model on {data}",
         "make test       # run the tests",
         "make help       # every target",
     ]
