@@ -216,7 +216,8 @@ def test_the_graph_matches_one_written_by_hand(rendered) -> None:
     }
     for answers, _, graph in rendered:
         # Without an ML framework the built-in data set ships in the package, read by data.py.
-        built_in = "iris.csv" if answers.get("task", "classification") == "classification" else "diabetes.csv"
+        task = answers.get("task", "classification")
+        built_in = "iris.csv" if task == "classification" else "diabetes.csv"
         data = {built_in} if answers["ml_framework"] == "none" else set()
         for stage, files in expected.items():
             found = needed(graph, f"{PAIRWISE_PACKAGE}.{stage}")
@@ -303,6 +304,7 @@ PACKAGE = "p"
 RAN = re.compile(r"Running stage '([^']+)'")
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4}
 PETAL_WIDTH = "- name: petal_width\n  field: petal_width\n  kind: numeric\n  role: feature\n"
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:

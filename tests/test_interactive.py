@@ -101,6 +101,8 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     child.send(DOWN + "\r")  # from the default 3.12 to 3.13
     child.expect_exact("Machine-learning framework")
     child.send(DOWN + DOWN + "\r")  # scikit-learn -> pytorch -> none
+    child.expect_exact("What the model predicts")
+    child.send(DOWN + "\r")  # classification -> regression (the diabetes data set)
     child.expect_exact("Data versioning")
     child.send(DOWN + "\r")  # DVC -> none: the DVC remote question is then not asked
     keep_defaults(child, prompts_after("data_versioning", data_versioning="none"))
@@ -115,6 +117,8 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     assert answers["license"] == "Apache-2.0"
     assert answers["python_version"] == "3.13"
     assert answers["ml_framework"] == "none"
+    assert answers["task"] == "regression"
+    assert "dataset" not in answers and "target" not in answers  # asked only with a data set
     assert answers["data_versioning"] == "none"
     assert "dvc_remote" not in answers and "model_file" not in answers
     assert "Where `make push` stores" not in child.logfile_read.getvalue()

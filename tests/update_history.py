@@ -65,8 +65,8 @@ def history(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
     v1_1 = {
         f"{PKG}/features.py": edited(pkg / "features.py", append=FEATURES_NOTE),
         f"{PKG}/train.py": edited(pkg / "train.py", first_line=TRAIN_LINE),
-        f"{PKG}/validation.py": edited(
-            pkg / "validation.py", append="# Template v1.1.0: validation note.\n"
+        f"{PKG}/validation.py.jinja": edited(
+            pkg / "validation.py.jinja", append="# Template v1.1.0: validation note.\n"
         ),
         "template/params.yaml.jinja": edited(
             repo / "template/params.yaml.jinja", prepend=PARAMS_NOTE
@@ -78,7 +78,7 @@ def history(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
     }
     release(repo, "v1.1.0", v1_1, env)
     v2 = {
-        f"{PKG}/evaluate.py": edited(pkg / "evaluate.py", append=EVALUATE_NOTE),
+        f"{PKG}/evaluate.py.jinja": edited(pkg / "evaluate.py.jinja", append=EVALUATE_NOTE),
         "template/Makefile.jinja": edited(
             repo / "template/Makefile.jinja", append="# Template v2.0.0: a Makefile note.\n"
         ),

@@ -11,7 +11,10 @@ DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".feather", ".arrow", ".avro", ".
                    ".tar", ".gz", ".tgz", ".7z")  # fmt: skip
 MODEL_EXTENSIONS = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".onnx", ".keras",
                     ".safetensors", ".h5", ".cbm", ".ubj", ".model")  # fmt: skip
-PLACEHOLDER = re.compile(r"(^|/)(\.gitkeep|\.keep|\.gitignore|README[^/]*|[^/]+\.dvc)$", re.I)
+# Files that describe data rather than hold it: placeholders, DVC pointers, the schema.
+PLACEHOLDER = re.compile(
+    r"(^|/)(\.gitkeep|\.keep|\.gitignore|README[^/]*|[^/]+\.dvc|schema\.ya?ml)$", re.I
+)
 #: Experiment trackers: import name -> display name.
 TRACKERS = {"dvclive": "DVCLive", "mlflow": "MLflow", "wandb": "Weights & Biases",
             "neptune": "Neptune", "comet_ml": "Comet", "clearml": "ClearML", "aim": "Aim",
