@@ -256,8 +256,11 @@ def _forbidden(answers: Mapping[str, Any]) -> dict[str, re.Pattern[str]]:
     if tracking != "mlflow":
         rules[f"experiment_tracking={tracking} (mlflow)"] = r"mlflow|mlruns"
     framework = answers["ml_framework"]
+    # Every framework preprocesses with scikit-learn (features.py); only its model is the forest.
     if framework != "scikit-learn":
-        rules[f"ml_framework={framework}"] = r"scikit-learn|sklearn|joblib|random forest"
+        rules[f"ml_framework={framework}"] = r"random forest"
+    if framework == "pytorch":  # torch.save writes the model, not joblib
+        rules[f"ml_framework={framework} (joblib)"] = r"joblib"
     if framework != "pytorch":
         rules[f"ml_framework={framework} (torch)"] = r"\btorch\b|pytorch"
     # Without DVC no remote is asked: every remote's plugin is then a dead reference.
