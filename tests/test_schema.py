@@ -271,3 +271,11 @@ def test_the_docs_commands_run(tmp_path: Path) -> None:
     assert (tmp_path / "schema.yaml").is_file()
     assert (tmp_path / "churn" / "data" / "raw" / "churn.csv").is_file()
     assert (tmp_path / "sales" / "data" / "schema.yaml").is_file()
+
+
+def test_a_csv_delimiter_is_recorded_for_the_project_to_read_with(tmp_path: Path) -> None:
+    path = tmp_path / "semicolons.csv"
+    path.write_text("x;y\n" + "".join(f"{i % 7};{i % 2}\n" for i in range(30)), encoding="utf-8")
+    inferred = schema.infer(table.read(path), "y")
+    assert inferred.as_dict()["delimiter"] == ";"
+    assert list(inferred.as_dict())[-1] == "columns"  # the columns come last, as people read it

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import CLI, free_port, run, torch_index
+from .helpers import CLI, commit, copy_template, free_port, release, run, template_repo, torch_index
 from .test_generated_project import _post, _server
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,8 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
 out = Path(sys.argv[1])
 load_wine(as_frame=True).frame.to_csv(out / "wine.csv", index=False)
-load_breast_cancer(as_frame=True).frame.to_csv(out / "breast_cancer.csv", index=False)
+# Semicolons, as spreadsheets in many locales write CSV: the schema records the delimiter.
+load_breast_cancer(as_frame=True).frame.to_csv(out / "breast_cancer.csv", index=False, sep=";")
 load_diabetes(as_frame=True, scaled=False).frame.to_csv(out / "diabetes.csv", index=False)
 awkward = {"bill_length_mm": "bill length (mm)", "body_mass_g": "Körpermasse g", "island": "class"}
 penguins = palmerpenguins.load_penguins().rename(columns=awkward)
@@ -93,13 +94,10 @@ def test_a_project_from_a_data_set_is_green(name: str, tables: Path, tmp_path: P
     assert "no saved model" not in tested, tested  # the saved model was checked too
 
     # A row of the data, by the names of the data file, to the served model.
-    with (tables / f"{name}.csv").open(encoding="utf-8", newline="") as stream:
-        row = next(
-            r
-            for r in csv.DictReader(stream)
-            if all(r.values())  # a row with no gap
-        )
     schema = yaml.safe_load((project / "data" / "schema.yaml").read_text(encoding="utf-8"))
+    with (tables / f"{name}.csv").open(encoding="utf-8", newline="") as stream:
+        rows = csv.DictReader(stream, delimiter=schema["delimiter"])
+        row = next(r for r in rows if all(r.values()))  # a row with no value missing
     record = {
         c["name"]: (float(row[c["name"]]) if c["kind"] == "numeric" else row[c["name"]])
         for c in schema["columns"]
@@ -133,3 +131,40 @@ def test_push_and_pull_round_trip_the_users_data(tables: Path, tmp_path: Path, e
     pulled = project / "data" / "raw" / "wine.csv"
     assert pulled.read_bytes() == source.read_bytes()
     assert os.stat(pulled).st_size > 0
+
+
+def test_update_keeps_the_data_the_schema_and_its_edits(tables: Path, tmp_path: Path, env) -> None:
+    """A project made from a data set, its schema edited by the user, updated across a
+    template release: the data, the schema and the edit stay; the release's change arrives."""
+    repo = template_repo(copy_template(tmp_path / "template"), {"v1.0.0": {}}, env)
+    source = tables / "wine.csv"
+    args = ["--defaults", "--template", str(repo), "--vcs-ref", "v1.0.0"]
+    args += ["--dataset", str(source), "--target", "target"]
+    run([CLI, "p", *args], cwd=tmp_path, env=env, check=True, timeout=900)
+    project = tmp_path / "p"
+    schema = project / "data" / "schema.yaml"
+    column = "- name: proline\n  field: proline\n  kind: numeric\n  role: feature\n"
+    assert column in schema.read_text(encoding="utf-8")
+    edited = schema.read_text(encoding="utf-8").replace(column, column.replace("feature", "other"))
+    schema.write_text(edited + "# Ours: proline is measured differently since 2025.\n")
+    commit(project, env, "schema: proline is no longer a feature")
+    tracked = (project / "data" / "raw" / "wine.csv.dvc").read_text(encoding="utf-8")
+
+    note = "# Template v1.1.0: a train note.\n"
+    train = "template/src/{{ package_name }}/train.py"
+    release(repo, "v1.1.0", {train: (repo / train).read_text(encoding="utf-8") + note}, env)
+    run([CLI, "update"], cwd=project, env=env, check=True, timeout=900)
+
+    assert schema.read_text(encoding="utf-8").endswith("since 2025.\n")
+    assert "role: other" in schema.read_text(encoding="utf-8")
+    assert (project / "data" / "raw" / "wine.csv").read_bytes() == source.read_bytes()
+    assert (project / "data" / "raw" / "wine.csv.dvc").read_text(encoding="utf-8") == tracked
+    assert (project / "src" / "p" / "train.py").read_text(encoding="utf-8").endswith(note)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert (answers["dataset"], answers["target"], answers["_commit"]) == (
+        "data/raw/wine.csv",
+        "target",
+        "v1.1.0",
+    )
+    _make(project, env, "setup")
+    _make(project, env, "test")  # the edited schema: twelve features, and still green

@@ -61,6 +61,8 @@ class Schema:
     target: str
     task: str
     columns: list[Column] = field(default_factory=list)
+    #: A CSV's field separator, for the project to read the file with.
+    delimiter: str | None = None
 
     @property
     def features(self) -> list[Column]:
@@ -71,7 +73,10 @@ class Schema:
         """The schema as the YAML file holds it (empty fields left out)."""
         data = asdict(self)
         data["columns"] = [{k: v for k, v in c.items() if v is not None} for c in data["columns"]]
-        return {"version": 1, **data}
+        columns = data.pop("columns")
+        if data["delimiter"] is None:
+            del data["delimiter"]
+        return {"version": 1, **data, "columns": columns}
 
 
 def infer(table: Table, target: str, *, task: str | None = None, dataset: str = "") -> Schema:
@@ -94,7 +99,8 @@ def infer(table: Table, target: str, *, task: str | None = None, dataset: str = 
         label.categories, label.min, label.max = _classes(label, table), None, None
     if not any(c.role == "feature" for c in columns):
         raise UsageError(f"{table.path.name} has no column usable as a feature besides {target}")
-    return Schema(dataset or table.path.name, table.format, table.rows, target, chosen, columns)
+    name = dataset or table.path.name
+    return Schema(name, table.format, table.rows, target, chosen, columns, table.delimiter)
 
 
 def _some(names: list[str]) -> str:

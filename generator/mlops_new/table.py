@@ -63,6 +63,8 @@ class Table:
     format: str
     rows: int
     columns: list[ColumnStats]
+    #: A CSV's field separator (detected from its start); None for Parquet.
+    delimiter: str | None = None
 
 
 def read(path: Path) -> Table:
@@ -92,7 +94,8 @@ def read(path: Path) -> Table:
         raise UsageError(f"{path}: cannot be read as {kind.upper()} ({one_line(error)})") from None
     if not columns or rows == 0:
         raise UsageError(f"{path} has no rows of data")
-    return Table(path, kind, rows, columns)
+    delimiter = _header(path)[1] if kind == "csv" else None
+    return Table(path, kind, rows, columns, delimiter)
 
 
 def _format(path: Path) -> str:
