@@ -123,7 +123,7 @@ def test_push_and_pull_round_trip_the_users_data(tables: Path, tmp_path: Path, e
     args = ["--defaults", "--dataset", str(source), "--target", "target"]
     run([CLI, "p", *args], cwd=tmp_path, env=env, check=True, timeout=900)
     project = tmp_path / "p"
-    _make(project, env, "setup")
+    _make(project, env, "setup", "pipeline")
     _make(project, env, "push")
     (project / "data" / "raw" / "wine.csv").unlink()
     shutil.rmtree(project / ".dvc" / "cache")
