@@ -77,7 +77,8 @@ def read(path: Path) -> Table:
     kind = _format(path)
     columns: list[ColumnStats] | None = None
     rows = 0
-    batches = _csv_batches(path) if kind == "csv" else _parquet_batches(path)
+    names, delimiter = _header(path) if kind == "csv" else ([], None)
+    batches = _csv_batches(path, names, delimiter) if delimiter else _parquet_batches(path)
     try:
         for names, batch in batches:
             if columns is None:
@@ -94,7 +95,6 @@ def read(path: Path) -> Table:
         raise UsageError(f"{path}: cannot be read as {kind.upper()} ({one_line(error)})") from None
     if not columns or rows == 0:
         raise UsageError(f"{path} has no rows of data")
-    delimiter = _header(path)[1] if kind == "csv" else None
     return Table(path, kind, rows, columns, delimiter)
 
 
@@ -142,11 +142,10 @@ def _header(path: Path) -> tuple[list[str], str]:
     return names, delimiter
 
 
-def _csv_batches(path: Path) -> Iterator[tuple[list[str], Any]]:
+def _csv_batches(path: Path, names: list[str], delimiter: str) -> Iterator[tuple[list[str], Any]]:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    names, delimiter = _header(path)
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(block_size=1 << 20, use_threads=False, encoding="utf8"),
