@@ -68,6 +68,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
         "CONTRIBUTING.md",
         "LICENSE",
         "docs/model-card.md",
+        "docs/gates.md",
         "Makefile",
         "README.md",
         "params.yaml",
@@ -91,8 +92,10 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
                 "modeling",
                 "prepare",
                 "validate",
+                "tune",
                 "train",
                 "evaluate",
+                "gates",
                 "predict",
                 "tracking",
                 "monitor",
@@ -110,6 +113,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
                 "test_predict",
                 "test_monitor",
                 "test_config",
+                "test_gates",
             )
         ),
     }

@@ -211,8 +211,11 @@ def test_the_graph_matches_one_written_by_hand(rendered) -> None:
     expected = {
         "prepare": shared | {"prepare.py"},
         "validate": shared | {"validation.py", "validate.py"},
+        "tune": shared | {"evaluate.py", "features.py", "modeling.py", "tracking.py", "tune.py"},
         "train": shared | {"features.py", "modeling.py", "train.py"},
         "evaluate": shared | {"features.py", "modeling.py", "tracking.py", "evaluate.py"},
+        "gates": shared
+        | {"evaluate.py", "features.py", "gates.py", "modeling.py", "tracking.py", "validation.py"},
     }
     for answers, _, graph in rendered:
         # Without an ML framework the built-in data set ships in the package, read by data.py.
@@ -301,6 +304,7 @@ def test_every_form_of_import_and_of_reading_package_data_is_followed(tmp_path: 
 # ---- slow tier: `dvc repro` in a generated project -----------------------------------------
 
 PACKAGE = "p"
+STAGES = {"prepare", "validate", "tune", "train", "evaluate", "gates"}
 RAN = re.compile(r"Running stage '([^']+)'")
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4}
 PETAL_WIDTH = "- name: petal_width\n  field: petal_width\n  kind: numeric\n  role: feature\n"
@@ -314,7 +318,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
     path = parent / PACKAGE
     run(["make", "setup"], cwd=path, env=session_env, check=True)
     out = run(["make", "pipeline"], cwd=path, env=session_env, check=True).stdout
-    assert set(RAN.findall(out)) == {"prepare", "validate", "train", "evaluate"}, out
+    assert set(RAN.findall(out)) == STAGES, out
     return path
 
 
@@ -366,7 +370,7 @@ def test_a_feature_dropped_from_the_schema_retrains_and_make_test_notices_until_
     assert "run `make pipeline`" in stale.stdout, stale.stdout[-3000:]
 
     ran, out = _pipeline(project, session_env)
-    assert ran == {"prepare", "validate", "train", "evaluate"}, out
+    assert ran == STAGES, out
     tested = run(["make", "test"], cwd=project, env=session_env)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
     assert "no saved model" not in tested.stdout, tested.stdout[-1000:]  # it was checked

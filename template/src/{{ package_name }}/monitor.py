@@ -2,8 +2,10 @@
 
 For each feature, a test compares the new data with the training reference: two-sample
 Kolmogorov-Smirnov for numbers, chi-square on the counts of each value for categories.
-`make monitor` (or `python -m <package>.monitor [NEW.csv]`) writes reports/drift.json and
-exits with 1 when more features drift than params.yaml allows.
+Before that, the new data must pass the checks of data/schema.yaml that requests pass (gate
+D1). `make monitor` (or `python -m <package>.monitor [NEW.csv]`) writes reports/drift.json
+and exits with 1 when the data fails those checks or more features drift than params.yaml
+allows.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pandera.errors
 from scipy.stats import chi2_contingency, ks_2samp
 
 from . import config
 from .data import read
 from .schema import NUMERIC
-from .validation import FEATURES
+from .validation import FEATURE_SCHEMA, FEATURES
 
 DRIFT_REPORT = config.REPORTS_DIR / "drift.json"
 
@@ -81,11 +84,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     params = config.load_params()["monitor"]
 
-    report = drift_report(read(args.reference), read(args.current), p_value=params["p_value"])
+    current = read(args.current)
+    try:
+        # A missing column becomes NaN, and fails unless the schema allows missing values.
+        FEATURE_SCHEMA.validate(current.reindex(columns=FEATURES), lazy=True)
+        invalid: list[dict[str, Any]] = []
+    except pandera.errors.SchemaErrors as error:
+        invalid = error.failure_cases.astype(str).to_dict(orient="records")
+    report = drift_report(read(args.reference), current, p_value=params["p_value"])
+    report["schema_failures"] = invalid[:50]
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     drifted = report["drifted_features"]
     allowed = params["max_drifted_features"]
+    if invalid:
+        print(f"monitor: D1: {len(invalid)} values fail data/schema.yaml; see {args.report}")
+        return 1
     print(f"monitor: {len(drifted)} of {len(FEATURES)} features drifted {drifted or ''}")
     if len(drifted) > allowed:
         print(f"monitor: more than {allowed} drifted; see {args.report}")
