@@ -23,6 +23,7 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -289,6 +290,16 @@ class _GitHubRun:
     env: dict[str, str] = field(default_factory=dict)
     deadline: float = 0.0
 
+    def before(self) -> str:
+        """The commit before the clone's HEAD, as a push reports it; zeros for a first push."""
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD~1"],
+            cwd=self.clone,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip() if done.returncode == 0 else "0" * 40
+
     def context(self) -> dict[str, Any]:
         on = self.workflow.get("on", self.workflow.get(True))
         events = list(on) if isinstance(on, dict | list) else [on]
@@ -302,6 +313,9 @@ class _GitHubRun:
             "github.ref": ref,
             "github.ref_name": ref_name,
             "github.workspace": str(self.clone),
+            # A push, not a pull request; `before` is the tip the push moved (zeros: a new branch).
+            "github.event.pull_request.base.sha": "",
+            "github.event.before": self.before(),
             "runner.os": "Linux",
             **{f"matrix.{k}": v for k, v in self.matrix.items()},
         }
@@ -310,10 +324,13 @@ class _GitHubRun:
         context = self.context() | {f"env.{k}": v for k, v in self.env.items()}
 
         def one(match: re.Match[str]) -> str:
-            expr = match.group(1)
-            if expr not in context:
-                raise AssertionError(f"{where}: the replay cannot evaluate ${{{{ {expr} }}}}")
-            return str(context[expr])
+            # `a || b`: the first operand that is not empty (all we use of the language).
+            values = []
+            for expr in match.group(1).split(" || "):
+                if expr.strip() not in context:
+                    raise AssertionError(f"{where}: the replay cannot evaluate ${{{{ {expr} }}}}")
+                values.append(str(context[expr.strip()]))
+            return next((value for value in values if value), values[-1])
 
         return _EXPRESSION.sub(one, str(value))
 

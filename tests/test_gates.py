@@ -1,10 +1,11 @@
 """The generated project's ML Test Score gates fail on the faults they guard against.
 
-One project from a data set (iris, with a `site` column to slice and group by), set up and
-committed once; then each fault is injected in turn (a weaker model, a denied column, a slow
-derived feature, a site whose labels are noise, a phone-number column, a column of noise, an
-uncommitted params change). `make pipeline` (or `make check-lock`) must fail naming the test
-id, and pass again once the fault is removed.
+One project from a data set (iris, with a `site` column that data/schema.yaml declares an
+attribute: kept to slice and group by, never a feature), set up and committed once; then
+each fault is injected in turn (a weaker model, a denied column, a slow derived feature, a
+site whose labels are noise, a phone-number column, a column of noise, an uncommitted params
+change). `make pipeline` (or `make check-lock`) must fail naming the test id, and pass again
+once the fault is removed.
 """
 
 from __future__ import annotations
@@ -84,12 +85,16 @@ def project(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
 
     def declare(params: dict) -> None:
         gates = params["gates"]
-        gates["importance"] |= {"enabled": True, "allow": ["site", "sepal_length", "sepal_width"]}
+        gates["importance"] |= {"enabled": True, "allow": ["sepal_length", "sepal_width"]}
         gates["slices"]["columns"] = ["site"]
         gates["groups"]["attribute"] = "site"
         gates["groups"]["max_gap"] = 0.15
 
+    def attribute(schema: dict) -> None:  # kept to group by, never a feature
+        next(c for c in schema["columns"] if c["name"] == "site")["role"] = "attribute"
+
     _edit_yaml(path / "params.yaml", declare)
+    _edit_yaml(path / "data/schema.yaml", attribute)
     out = _passes(path, session_env)
     report = json.loads((path / "reports/gates.json").read_text(encoding="utf-8"))
     assert report["passed"], report
