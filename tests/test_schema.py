@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from mlops_new import schema, table
 from mlops_new.errors import UsageError
 
-from .helpers import BIN
+from .helpers import BIN, ROOT
 
 
 def _csv(path: Path, header: str, rows: list[str]) -> Path:
@@ -279,3 +280,39 @@ def test_a_csv_delimiter_is_recorded_for_the_project_to_read_with(tmp_path: Path
     inferred = schema.infer(table.read(path), "y")
     assert inferred.as_dict()["delimiter"] == ";"
     assert list(inferred.as_dict())[-1] == "columns"  # the columns come last, as people read it
+
+
+def test_personal_columns_are_never_features_and_their_values_never_listed(tmp_path) -> None:
+    """D5: a column personal by its name or by most of its values gets role personal."""
+    lines = [
+        f"{['Ann', 'Bo', 'Cy'][i % 3]},{i % 5},contact{i}@example.org,+44 20 7946 {i:04d},"
+        f"{['a', 'b'][i % 2]},{i * 1.5},{i % 2}"
+        for i in range(40)
+    ]
+    header = "First Name,zip,contact,reach,group,amount,label"
+    inferred = _infer(_csv(tmp_path / "people.csv", header, lines), "label")
+    columns = _by_name(inferred)
+    for name, why in [("First Name", "name"), ("zip", "name"), ("contact", "values")]:
+        column = columns[name]
+        assert (column.role, column.pii) == ("personal", True), name
+        assert column.categories is column.min is column.max is None, name
+        assert f"by its {why}" in (column.note or ""), name
+    assert columns["reach"].role == "personal"  # phone numbers, by their values
+    assert [c.name for c in inferred.features] == ["group", "amount"]
+    written = schema.to_yaml(inferred, version="0", source=None)
+    assert "Ann" not in written and "example.org" not in written
+
+
+def test_the_generated_gates_use_the_same_personal_patterns() -> None:
+    """The inference and the generated project's D5 gate must agree on what is personal."""
+    gates = next((ROOT / "template" / "src").glob("*/gates.py.jinja")).read_text("utf-8")
+    found = {
+        name: eval(code, {"re": re})  # the template's own re.compile(...) expressions
+        for name, code in re.findall(r"^(PERSONAL_\w+) = (re\.compile\(.*?^\))", gates, re.M | re.S)
+    }
+    assert found.keys() == {"PERSONAL_NAME", "PERSONAL_VALUE"}
+    for name, pattern in found.items():
+        assert (pattern.pattern, pattern.flags) == (
+            getattr(schema, name).pattern,
+            getattr(schema, name).flags,
+        ), name

@@ -30,6 +30,18 @@ MAX_CLASSES = 20
 #: of the training data passes validation.
 MARGIN = 0.1
 _ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid|key)$|^id([_\W]|$)", re.I)
+#: Names of personal data (ML Test Score D5); the generated gates.py uses the same patterns,
+#: on the field name: tests/test_schema.py keeps the two alike.
+PERSONAL_NAME = re.compile(
+    r"(^|_)(e_?mail|phone|mobile|tel|(first|last|full|sur|given|user)_?name|name|address|"
+    r"street|zip|postcode|ssn|passport|birth|dob|ip(_address)?|iban|card_?number)($|_)",
+    re.I,
+)
+#: Values that are e-mail addresses, phone numbers (9 digits or more) or IP addresses.
+PERSONAL_VALUE = re.compile(
+    r"^\s*([\w.+-]+@[\w-]+\.[\w.-]+|(?=(\D*\d){9})\+?[\d(][\d ().-]{7,}\d"
+    r"|\d{1,3}(\.\d{1,3}){3})\s*$"
+)
 
 
 @dataclass
@@ -41,7 +53,8 @@ class Column:
     field: str
     #: numeric, categorical, boolean, date, text, empty or other.
     kind: str
-    #: feature, target, id, constant, date, text, empty or other; only features are used.
+    #: feature, target, id, personal, constant, date, text, empty or other; only features
+    #: reach the model.
     role: str
     nullable: bool = False
     dtype: str | None = None
@@ -49,6 +62,8 @@ class Column:
     max: float | int | None = None
     categories: list[Any] | None = None
     note: str | None = None
+    #: Personal data (gate D5): never a feature, and its values are never written here.
+    pii: bool | None = None
 
 
 @dataclass
@@ -150,8 +165,13 @@ def _column(stats: ColumnStats, name: str, target: str) -> Column:
         column.min, column.max = _range(stats.low, stats.high, dtype == "integer")
     elif kind == "categorical":
         column.categories = sorted(stats.distinct)
+    personal = None if stats.name == target else _personal(stats, name, kind)
     if stats.name == target:
         column.role = "target"
+    elif personal:
+        column.role, column.pii = "personal", True
+        column.categories = column.min = column.max = None
+        column.note = f"looks like personal data (by {personal}): never a feature (gate D5)"
     elif kind in {"empty", "date", "other"}:
         column.role, column.note = kind, _NOTES[kind]
     elif kind == "text":
@@ -165,6 +185,18 @@ def _column(stats: ColumnStats, name: str, target: str) -> Column:
         share = 100 * stats.missing / stats.rows
         column.note = f"{share:.3g}% missing: imputed (the training median or most frequent)"
     return column
+
+
+def _personal(stats: ColumnStats, field: str, kind: str) -> str | None:
+    """Why a column looks like personal data (its name, or most of its values), or None."""
+    if PERSONAL_NAME.search(field):
+        return "its name"
+    values = stats.sample_distinct
+    if kind in {"categorical", "text"} and values:
+        matching = sum(1 for value in values if PERSONAL_VALUE.match(value))
+        if matching > len(values) / 2:
+            return "its values"
+    return None
 
 
 _NOTES = {
@@ -245,7 +277,9 @@ def to_yaml(schema: Schema, *, version: str, source: Path | None = None) -> str:
         f"# The data's schema, inferred by mlops-new {version} from {read}.\n"
         "# Yours to edit: training, validation, the features, the API, the tests and the drift\n"
         "# check all read this file. `make schema` infers it again (and overwrites your edits).\n"
-        "# role: only `feature` columns reach the model; `target` is what it predicts.\n"
+        "# role: only `feature` columns reach the model; `target` is what it predicts;\n"
+        "# `attribute` columns are kept to slice and group the test set by (gates M6, M7);\n"
+        "# `personal` ones (pii: true) never leave the data file. docs/gates.md explains.\n"
     )
     body = yaml.safe_dump(schema.as_dict(), sort_keys=False, allow_unicode=True, width=100)
     return header + body
