@@ -97,6 +97,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
                 "evaluate",
                 "gates",
                 "predict",
+                "metadata",
                 "tracking",
                 "monitor",
             )
@@ -114,6 +115,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
                 "test_monitor",
                 "test_config",
                 "test_gates",
+                "test_metadata",
             )
         ),
     }
@@ -210,8 +212,9 @@ def dockerfile_context(project: Path, *, lock_written: bool) -> list[str]:
     for line in dockerfile.read_text(encoding="utf-8").splitlines():
         if line.startswith("COPY ") and "--from=" not in line:
             for source in line.split()[1:-1]:
-                # uv.lock is written after rendering (uv lock), not by the template.
-                missing = not (project / source).exists()
+                # uv.lock is written after rendering (uv lock), metrics.json by the pipeline
+                # (make docker-build runs it first), not by the template.
+                missing = not (project / source).exists() and source != "metrics.json"
                 if missing and (lock_written or source != "uv.lock"):
                     problems.append(f"Dockerfile: COPY {source}: no such file")
                 if source.rstrip("/") not in allowed:

@@ -138,7 +138,7 @@ def test_a_slow_derived_feature_fails_d3(project: Path, session_env) -> None:
         slow = (
             "def _slow(frame: pd.DataFrame) -> pd.Series:\n"
             "    import time\n\n"
-            "    time.sleep(0.05)\n"
+            "    time.sleep(0.002 * len(frame))  # 2 ms a row: over the 1 ms budget\n"
             "    return frame['petal_length'] * frame['petal_width']\n\n\n"
             "DERIVED: dict[str, Callable[[pd.DataFrame], pd.Series]] = {'area': _slow}\n"
         )

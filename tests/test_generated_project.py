@@ -225,7 +225,11 @@ def test_image_builds_and_serves_predictions(project: Path, session_env, base_im
         "CONTAINER=podman",
         f"BUILD_ARGS={' '.join(build_args)}",
         f"IMAGE={image}",
+        "MODEL_IMAGE=localhost/iris-full",
     )
+    metadata = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))
+    model_tag = f"localhost/iris-full:model-{metadata['model_version']}"
+    assert sh("podman", "image", "exists", model_tag, check=False).returncode == 0, model_tag
     config = json.loads(sh("buildah", "inspect", "--type=image", image).stdout)["Docker"]["config"]
     assert config["User"] == "10001"
     # The image's own command and health check, moved to a free port (chroot isolation
@@ -242,13 +246,14 @@ def test_image_builds_and_serves_predictions(project: Path, session_env, base_im
             health,
         ):
             assert health["model_loaded"] is True
+            assert health["model_version"] == metadata["model_version"]
             status, body = _post(base, {"instances": [FLOWER]})
             assert (status, body["predictions"]) == (200, [0])
             assert sh(*inside, *probe, check=False).returncode == 0, "the HEALTHCHECK fails"
             assert sh(*inside, "id", "-u").stdout.strip() == "10001"
     finally:
         sh("buildah", "rm", container, check=False)
-        sh("podman", "rmi", image, check=False)
+        sh("podman", "rmi", image, model_tag, check=False)
 
 
 def test_doctor_step_of_the_generated_ci_passes(project: Path, session_env) -> None:

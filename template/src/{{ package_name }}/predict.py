@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import config, modeling
@@ -29,10 +30,14 @@ def predict(model: modeling.Model, records: Iterable[Mapping[str, Any]]) -> list
 
     Raises:
         pandera.errors.SchemaError: a record misses a feature or has an invalid value.
+        FloatingPointError: the model predicted NaN or infinity (Mon5).
     """
     frame = pd.DataFrame([{RENAMED.get(k, k): v for k, v in r.items()} for r in records])
     frame = FEATURE_SCHEMA.validate(conform(frame))
-    labels: list[Any] = modeling.predict(model, add_features(frame)[MODEL_FEATURES]).tolist()
+    predicted = np.asarray(modeling.predict(model, add_features(frame)[MODEL_FEATURES]))
+    if predicted.dtype.kind == "f" and not np.isfinite(predicted).all():
+        raise FloatingPointError("Mon5: the model predicted a value that is not finite")
+    labels: list[Any] = predicted.tolist()
     return labels
 
 

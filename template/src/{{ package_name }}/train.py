@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import config, modeling
+from . import config, metadata, modeling
 from .data import read
 from .features import split_xy
 
@@ -19,13 +19,16 @@ def train(frame: pd.DataFrame, params: dict[str, Any]) -> modeling.Model:
 
 def main() -> None:
     """Train on data/processed/train.csv with the tuned hyper-parameters (the tune stage's
-    reports/tuning.json) and write the model file (config.MODEL_FILE)."""
+    reports/tuning.json); write the model file (config.MODEL_FILE) and its metadata."""
     params = config.train_params(config.load_params())
     print(f"train: {params}")
-    model = train(read(config.TRAIN_DATA), params)
+    frame = read(config.TRAIN_DATA)
+    model = train(frame, params)
     config.MODELS_DIR.mkdir(parents=True, exist_ok=True)
     modeling.save(model, config.MODEL_FILE)
-    print(f"train: model written to {config.MODEL_FILE}")
+    saved = metadata.record(config.MODEL_FILE, config.TRAIN_DATA, len(frame), params)
+    metadata.write(saved)
+    print(f"train: model {saved['model_version']} written to {config.MODEL_FILE}")
 
 
 if __name__ == "__main__":
