@@ -126,6 +126,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
             result.add(f"{src}/{built_in}.csv")
     if answers["serving"] == "fastapi":
         result |= {f"{src}/serve.py", f"{tests}/test_api.py"}
+        result |= {f"{src}/predictions.py", f"{tests}/test_predictions.py"}
         if answers["docs"] == "mkdocs":
             result.add("docs/api.md")
     if answers["data_versioning"] == "dvc":
