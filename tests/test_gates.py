@@ -218,3 +218,36 @@ def test_a_new_column_flows_everywhere_and_noise_fails_d2(project: Path, session
         drift = json.loads((project / "reports/drift.json").read_text(encoding="utf-8"))
         assert "noise" in drift["features"], drift
     _passes(project, session_env)
+
+
+def _version(project: Path) -> str:
+    saved = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))
+    return str(saved["model_version"])
+
+
+def test_a_rollback_brings_back_the_earlier_model(project: Path, session_env) -> None:
+    """I7: with a newer model committed, `make rollback REV=HEAD~1` brings back the earlier
+    model, params and lock from the DVC cache, verified against that lock's hashes."""
+    first = _version(project)
+    other = {"n_estimators": [60], "max_depth": [4]}  # another model, as good
+    _edit_yaml(project / "params.yaml", lambda p: p["tune"].update(grid=other))
+    _passes(project, session_env)
+    commit(project, session_env, "Another model")
+    second = _version(project)
+    assert second != first
+    back = run(["make", "rollback", "REV=HEAD~1"], cwd=project, env=session_env, timeout=600)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert _version(project) == first and f"model-{first}" in back.stdout, back.stdout
+    # A model file that is not the one the lock records fails the check.
+    package = next(project.glob("src/*/metadata.py")).parent.name
+    model = next((project / "models").glob("model.*"))
+    kept = model.read_bytes()
+    model.write_bytes(kept + b"\0")
+    verify = ["uv", "run", "python", "-m", f"{package}.metadata", "verify"]
+    broken = run(verify, cwd=project, env=session_env)
+    assert broken.returncode == 1 and "is not the file dvc.lock records" in broken.stderr
+    model.write_bytes(kept)
+    usage = run(["make", "rollback"], cwd=project, env=session_env)
+    assert usage.returncode != 0 and "usage: make rollback REV=" in usage.stderr
+    run(["make", "rollback", "REV=HEAD"], cwd=project, env=session_env, check=True)
+    assert _version(project) == second

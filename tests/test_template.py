@@ -59,6 +59,7 @@ def test_generated_python_is_ruff_clean(project: Path, env) -> None:
 def test_makefile_help_lists_every_target(project: Path, env) -> None:
     out = re.sub(r"\x1b\[[0-9;]*m", "", run(["make"], cwd=project, env=env, check=True).stdout)
     targets = ("setup", "data", "train", "pipeline", "test", "lint", "format", "monitor", "serve")
+    targets += ("explain",)
     targets += ("docker-build", "push", "pull", "clean", "exp", "docs")
     for target in targets:
         assert re.search(rf"^\s+{target}\s", out, re.M), target

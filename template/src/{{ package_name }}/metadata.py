@@ -89,9 +89,38 @@ def age_days(metadata: dict[str, Any], now: float | None = None) -> float:
     return ((time.time() if now is None else now) - trained) / 86400
 
 
+def verify(lock: Path | None = None) -> list[str]:
+    """Where the model files differ from what dvc.lock records (MD5, as DVC hashes a file):
+    empty when the model and its metadata are the ones the lock's revision trained."""
+    import yaml
+
+    path = lock or config.ROOT / "dvc.lock"
+    stages = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("stages", {})
+    outs = {out["path"]: out["md5"] for out in stages.get("train", {}).get("outs", [])}
+    problems = []
+    for file in (config.MODEL_FILE, config.METADATA_FILE):
+        name = _shown(file)
+        if name not in outs:
+            problems.append(f"{path.name} records no {name}")
+        elif not file.exists():
+            problems.append(f"{name} is missing")
+        elif hashlib.md5(file.read_bytes(), usedforsecurity=False).hexdigest() != outs[name]:
+            problems.append(f"{name} is not the file {path.name} records")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the saved metadata as JSON, or with `version` the model's version only."""
+    """Print the saved metadata as JSON, with `version` the model's version only, or with
+    `verify` check the model against dvc.lock."""
     args = sys.argv[1:] if argv is None else argv
+    if args == ["verify"]:
+        problems = verify()
+        for problem in problems:
+            print(f"rollback: {problem}", file=sys.stderr)
+        if not problems:
+            version = (load() or {}).get("model_version")
+            print(f"rollback: model {version} matches dvc.lock (its image tag: model-{version})")
+        return 1 if problems else 0
     saved = load()
     if saved is None:
         print(f"no {config.METADATA_FILE.name}: run `make train` first", file=sys.stderr)

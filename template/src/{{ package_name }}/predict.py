@@ -1,4 +1,5 @@
-"""Predict with the trained model: from Python, or `python -m <package>.predict '<json>'`."""
+"""Predict with the trained model: from Python, or `python -m <package>.predict '<json>'`
+(`--explain '<json>'`: the record stepped through, from raw input to prediction)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, modeling
-from .data import RENAMED, conform, load_raw
+from .data import RENAMED, conform, load_raw, read
 from .features import MODEL_FEATURES, add_features
 from .validation import FEATURE_SCHEMA, FEATURES
 
@@ -47,9 +48,51 @@ def example() -> dict[str, Any]:
     return {str(name): (None if pd.isna(value) else value) for name, value in row.items()}
 
 
+def _typical(column: pd.Series) -> Any:
+    """A column's typical training value: the median of numbers, else the most frequent."""
+    values = column.dropna()
+    if pd.api.types.is_numeric_dtype(values):
+        return float(values.median())
+    return values.mode().iloc[0]
+
+
+def explain(model: modeling.Model, record: Mapping[str, Any]) -> dict[str, Any]:
+    """One record stepped through (gate I5): as received, validated and typed by the schema,
+    as the model's features, the prediction, and the prediction with each feature in turn
+    set to its typical training value (where data/processed/train.csv exists): how much
+    each feature moves this prediction."""
+    frame = pd.DataFrame([{RENAMED.get(k, k): v for k, v in record.items()}])
+    validated = FEATURE_SCHEMA.validate(conform(frame))
+    features = add_features(validated)[MODEL_FEATURES]
+    prediction = predict(model, [record])[0]
+    steps: dict[str, Any] = {
+        "input": dict(record),
+        "validated": json.loads(validated.to_json(orient="records"))[0],
+        "features": json.loads(features.to_json(orient="records"))[0],
+        "prediction": prediction,
+    }
+    if config.TRAIN_DATA.exists():
+        train = read(config.TRAIN_DATA)
+        typical = {}
+        for name in FEATURES:
+            changed = dict(steps["validated"]) | {name: _typical(train[name])}
+            typical[name] = predict(model, [changed])[0]
+        steps["prediction_with_typical_value"] = typical
+    else:
+        steps["prediction_with_typical_value"] = "not computed: no data/processed/train.csv"
+    return steps
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the prediction for each JSON record given on the command line."""
+    """Print the prediction for each JSON record given on the command line (`--explain`:
+    each record stepped through)."""
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--explain"]:
+        records = [json.loads(arg) for arg in args[1:]] or [example()]
+        model = load_model()
+        for record in records:
+            print(json.dumps(explain(model, record), indent=2, default=str))
+        return 0
     if not args:
         print(f"usage: python -m {__package__}.predict '{json.dumps(example())}' [...]")
         return 2
