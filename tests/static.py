@@ -127,6 +127,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
     if answers["serving"] == "fastapi":
         result |= {f"{src}/serve.py", f"{tests}/test_api.py"}
         result |= {f"{src}/predictions.py", f"{tests}/test_predictions.py"}
+        result |= {f"{src}/canary.py", f"{tests}/test_canary.py"}
         if answers["docs"] == "mkdocs":
             result.add("docs/api.md")
     if answers["data_versioning"] == "dvc":

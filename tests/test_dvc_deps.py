@@ -212,7 +212,8 @@ def test_the_graph_matches_one_written_by_hand(rendered) -> None:
         "prepare": shared | {"prepare.py"},
         "validate": shared | {"validation.py", "validate.py"},
         "tune": shared | {"evaluate.py", "features.py", "modeling.py", "tracking.py", "tune.py"},
-        "train": shared | {"features.py", "metadata.py", "modeling.py", "train.py"},
+        "train": shared
+        | {"features.py", "metadata.py", "modeling.py", "predict.py", "train.py", "validation.py"},
         "evaluate": shared | {"features.py", "modeling.py", "tracking.py", "evaluate.py"},
         "gates": shared
         | {"evaluate.py", "features.py", "gates.py", "modeling.py", "tracking.py", "validation.py"},

@@ -247,6 +247,10 @@ def test_image_builds_and_serves_predictions(project: Path, session_env, base_im
         ):
             assert health["model_loaded"] is True
             assert health["model_version"] == metadata["model_version"]
+            # I6: the image answers the golden requests recorded at training like the model.
+            package = next(project.glob("src/*/canary.py")).parent.name
+            canary = sh("uv", "run", "python", "-m", f"{package}.canary", base, check=False)
+            assert canary.returncode == 0, canary.stdout + canary.stderr
             status, body = _post(base, {"instances": [FLOWER]})
             assert (status, body["predictions"]) == (200, [0])
             assert sh(*inside, *probe, check=False).returncode == 0, "the HEALTHCHECK fails"
