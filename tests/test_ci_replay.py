@@ -431,7 +431,9 @@ class _GitHubRun:
         action = step["uses"].split("@")[0]
         inputs = {k: self.expand(v, f"{action} {k}") for k, v in (step.get("with") or {}).items()}
         if action == "actions/checkout":
-            assert set(inputs) <= {"persist-credentials"}, inputs
+            assert set(inputs) <= {"persist-credentials", "fetch-depth"}, inputs
+            # fetch-depth 0 is the whole history, which the clone has (1, the default: HEAD).
+            assert inputs.get("fetch-depth", "0") == "0", inputs
             note = "actions/checkout: the fresh git clone of the project this job runs in"
         elif action == "astral-sh/setup-uv":
             assert set(inputs) <= {"version", "enable-cache", "python-version"}, inputs
