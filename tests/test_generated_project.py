@@ -162,7 +162,9 @@ def test_api_answers_health_and_predict(project: Path, session_env) -> None:
         base,
         health,
     ):
-        assert health == {"status": "ok", "model_loaded": True}
+        trained = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))
+        served = {"model_version": trained["model_version"], "trained_at": trained["trained_at"]}
+        assert health == {"status": "ok", "model_loaded": True, **served}
         status, body = _post(base, {"instances": [FLOWER]})
         assert (status, body["predictions"]) == (200, [0])
         status, _ = _post(base, {"instances": [{"sepal_length": "long"}]})

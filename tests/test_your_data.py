@@ -106,7 +106,9 @@ def test_a_project_from_a_data_set_is_green(name: str, tables: Path, tmp_path: P
     port = free_port()
     command = ["make", "serve", f"PORT={port}"]
     with _server(command, port=port, cwd=project, env=env) as (base, health):
-        assert health == {"status": "ok", "model_loaded": True}
+        trained = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))
+        served = {"model_version": trained["model_version"], "trained_at": trained["trained_at"]}
+        assert health == {"status": "ok", "model_loaded": True, **served}
         status, body = _post(base, {"instances": [record]})
         assert status == 200, body
         assert len(body["predictions"]) == 1

@@ -71,15 +71,18 @@ def explain(model: modeling.Model, record: Mapping[str, Any]) -> dict[str, Any]:
         "features": json.loads(features.to_json(orient="records"))[0],
         "prediction": prediction,
     }
-    if config.TRAIN_DATA.exists():
-        train = read(config.TRAIN_DATA)
-        typical = {}
-        for name in FEATURES:
-            changed = dict(steps["validated"]) | {name: _typical(train[name])}
-            typical[name] = predict(model, [changed])[0]
-        steps["prediction_with_typical_value"] = typical
-    else:
-        steps["prediction_with_typical_value"] = "not computed: no data/processed/train.csv"
+    train = read(config.TRAIN_DATA) if config.TRAIN_DATA.exists() else None
+    missing = FEATURES if train is None else [n for n in FEATURES if n not in train.columns]
+    if train is None or missing:  # not prepared yet, or before a feature was added
+        steps["prediction_with_typical_value"] = (
+            f"not computed: data/processed/train.csv lacks {missing}: run the pipeline"
+        )
+        return steps
+    typical = {}
+    for name in FEATURES:
+        changed = dict(steps["validated"]) | {name: _typical(train[name])}
+        typical[name] = predict(model, [changed])[0]
+    steps["prediction_with_typical_value"] = typical
     return steps
 
 
