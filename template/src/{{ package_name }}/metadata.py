@@ -2,9 +2,9 @@
 
 models/metadata.json records the model's version (the start of its file's SHA-256), when it
 was trained (UTC), the git commit of the code and whether the work tree had uncommitted
-changes, the training data's SHA-256 and row count, and the hyper-parameters. The API
-reports it (/health, /metadata) and `make monitor` fails a model older than params.yaml
-allows (`monitor: max_model_age_days`).
+changes, the training data's SHA-256 and row count, the hyper-parameters, and golden
+requests (train.golden). The API reports it (/health, /metadata) and `make monitor` fails a
+model older than params.yaml allows (`gates: max_model_age_days`).
 """
 
 from __future__ import annotations
