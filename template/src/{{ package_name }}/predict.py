@@ -72,7 +72,7 @@ def explain(model: modeling.Model, record: Mapping[str, Any]) -> dict[str, Any]:
         "prediction": prediction,
     }
     train = read(config.TRAIN_DATA) if config.TRAIN_DATA.exists() else None
-    missing = FEATURES if train is None else [n for n in FEATURES if n not in train.columns]
+    missing = [] if train is None else [n for n in FEATURES if n not in train.columns]
     if train is None or missing:  # not prepared yet, or before a feature was added
         lacks = "does not exist" if train is None else f"lacks {missing}"
         steps["prediction_with_typical_value"] = (
