@@ -100,6 +100,8 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
                 "metadata",
                 "tracking",
                 "monitor",
+                "datasource",
+                "retrain",
             )
         ),
         f"{src}/py.typed",
@@ -116,6 +118,8 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
                 "test_config",
                 "test_gates",
                 "test_metadata",
+                "test_datasource",
+                "test_retrain",
             )
         ),
     }
@@ -142,6 +146,7 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
             ".github/dependabot.yml",
             ".github/pull_request_template.md",
             ".github/workflows/ci.yml",
+            ".github/workflows/monitor.yml",
             ".github/workflows/template-check.yml",
         }
         if docker:

@@ -17,6 +17,7 @@ with the reason. The CI files are replayed exactly as generated, never an edited
 
 from __future__ import annotations
 
+import csv
 import glob
 import json
 import os
@@ -50,10 +51,26 @@ GITHUB_JOBS = [
     "ci.yml/test[3.12]",
     "ci.yml/test[3.14]",
     "ci.yml/pipeline",
+    "monitor.yml/data",
+    "monitor.yml/traffic",
+    "monitor.yml/retrain",
     "release.yml/image",
     "template-check.yml/check",
 ]
-GITLAB_JOBS = ["lint", "test: [3.12]", "test: [3.14]", "pipeline", "docker-image", "template-check"]
+GITLAB_JOBS = [
+    "lint",
+    "test: [3.12]",
+    "test: [3.14]",
+    "pipeline",
+    "docker-image",
+    "data-check",
+    "monitor-traffic",
+    "retrain",
+    "template-check",
+]
+#: The repository variables of the replayed GitHub project (`vars.`): scheduled retraining
+#: on, and recent traffic in a folder (set by the `replay` fixture).
+GITHUB_VARS = {"RETRAIN": "true", "TRAFFIC_SOURCE": ""}
 JOB_TIMEOUT = 900  # seconds, for a job with no timeout-minutes of its own
 DOCKER = "needs a Docker daemon (and buildx) or a registry, which this machine does not have"
 
@@ -90,16 +107,30 @@ class Replay:
     env: dict[str, str]
     python: str
     uv_cache: str
+    #: The hosted repository (bare, as on GitHub or GitLab): jobs clone it, and the
+    #: retraining jobs push their review branch to it.
+    hosted: Path
+    #: A folder of served traffic (predictions.jsonl, feedback.csv), for TRAFFIC_SOURCE.
+    traffic: Path
     clones: int = field(default=0)
 
     def clone(self, name: str) -> Path:
         """A fresh clone of the project, as a runner checks it out for one job."""
         self.clones += 1
         dest = self.work / f"{self.clones:02d}-{re.sub(r'[^A-Za-z0-9.]+', '-', name)}"
-        run(
-            ["git", "clone", "--quiet", self.project, dest], cwd=self.work, env=self.env, check=True
-        )
+        run(["git", "clone", "--quiet", self.hosted, dest], cwd=self.work, env=self.env, check=True)
         return dest
+
+    def branches(self) -> dict[str, str]:
+        """The hosted repository's branches and their commits."""
+        listed = git(
+            "for-each-ref",
+            "--format=%(refname:short) %(objectname)",
+            "refs/heads",
+            cwd=self.hosted,
+            env=self.env,
+        )
+        return dict(line.split() for line in listed.splitlines())
 
 
 def _tagged_template(dest: Path, env: dict[str, str]) -> Path:
@@ -162,11 +193,44 @@ def replay(tmp_path_factory: pytest.TempPathFactory, gitconfig: Path) -> Replay:
     )
     work = root / "jobs"
     work.mkdir()
+    hosted = root / "hosted.git"
+    run(["git", "clone", "--quiet", "--bare", project, hosted], cwd=root, env=env, check=True)
+    traffic = _traffic(root / "traffic")
+    GITHUB_VARS["TRAFFIC_SOURCE"] = str(traffic)
     print(
         f"\n[ci-replay] template {template} at {TAG}; project generated in "
         f"{time.monotonic() - started:.0f} s"
     )
-    return Replay(project, template, work, runner, python, uv_cache)
+    return Replay(project, template, work, runner, python, uv_cache, hosted, traffic)
+
+
+def _traffic(folder: Path) -> Path:
+    """What the API of the replayed (iris) project could have served: every iris row logged
+    as predictions.jsonl (predicted right, 5 ms each), and feedback.csv with its labels."""
+    iris = next((ROOT / "template" / "src").glob("*/*iris.csv*"))
+    rows = list(csv.DictReader(iris.read_text(encoding="utf-8").splitlines()))
+    folder.mkdir()
+    lines, labels = [], ["request_id,index,target"]
+    for number, row in enumerate(rows):
+        target = int(row.pop("target"))
+        features = {name: float(value) for name, value in row.items()}
+        lines.append(
+            json.dumps(
+                {
+                    "request_id": f"r{number}",
+                    "index": 0,
+                    "time": "2026-12-01T00:00:00Z",
+                    "model_version": "replayed",
+                    "latency_ms": 5.0,
+                    "features": features,
+                    "prediction": target,
+                }
+            )
+        )
+        labels.append(f"r{number},0,{target}")
+    (folder / "predictions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "feedback.csv").write_text("\n".join(labels) + "\n", encoding="utf-8")
+    return folder
 
 
 def _python_missing(version: str, env: dict[str, str]) -> str | None:
@@ -318,6 +382,7 @@ class _GitHubRun:
             "github.event.before": self.before(),
             "runner.os": "Linux",
             **{f"matrix.{k}": v for k, v in self.matrix.items()},
+            **{f"vars.{k}": v for k, v in GITHUB_VARS.items()},
         }
 
     def expand(self, value: Any, where: str) -> str:
@@ -334,6 +399,20 @@ class _GitHubRun:
 
         return _EXPRESSION.sub(one, str(value))
 
+    def condition(self, expression: Any, where: str) -> bool:
+        """An `if:`: `always()`, or `a == 'b'` terms joined by `||` (all we use of it)."""
+        context = self.context() | {f"env.{k}": v for k, v in self.env.items()}
+        for term in _EXPRESSION.sub(r"\1", str(expression)).split(" || "):
+            term = term.strip()
+            if term in ("always()", "success()"):
+                return True
+            match = re.fullmatch(r"([\w.-]+) == '([^']*)'", term)
+            if match is None or match.group(1) not in context:
+                raise AssertionError(f"{where}: the replay cannot evaluate `{term}`")
+            if str(context[match.group(1)]) == match.group(2):
+                return True
+        return False
+
     def start(self) -> None:
         job = self.workflow["jobs"][self.job_id]
         unsupported = set(job) - {
@@ -345,6 +424,7 @@ class _GitHubRun:
             "env",
             "permissions",
             "concurrency",
+            "if",
         }
         assert not unsupported, f"{self.job_id}: the replay does not know {sorted(unsupported)}"
         assert str(job["runs-on"]).startswith("ubuntu-"), job["runs-on"]
@@ -386,8 +466,11 @@ class _GitHubRun:
             "env",
             "shell",
             "working-directory",
+            "if",
         }
         assert not unsupported, f"step {number}: the replay does not know {sorted(unsupported)}"
+        if "if" in step and not self.condition(step["if"], f"step {number}"):
+            return f"skipped: if: {step['if']} is false"
         if "uses" in step:
             return self.uses(step)
         env = self.env | {
@@ -482,6 +565,11 @@ def test_github_job_passes(replay: Replay, job_id: str) -> None:
         replay, job.workflow, workflows[job.workflow], job.job, dict(job.matrix), clone
     )
     replayed.start()
+    job_if = workflows[job.workflow]["jobs"][job.job].get("if")
+    assert job_if is None or replayed.condition(job_if, job_id), (
+        f"{job_id}: its `if: {job_if}` is false with {GITHUB_VARS}: the replay must run it"
+    )
+    before = replay.branches()
     docker = [
         s["uses"].split("@")[0] for _, s in replayed.steps() if "docker/" in s.get("uses", "")
     ]
@@ -497,9 +585,33 @@ def test_github_job_passes(replay: Replay, job_id: str) -> None:
         notes = [*done, f"skipped from step {len(done) + 1}: {skip}"]
         _record("github", job_id, "skip", time.monotonic() - started, notes)
         pytest.skip(f"{job_id}: {skip} (steps 1-{len(done)} passed)" if done else str(skip))
+    done += _scheduled_outcome(replay, job.job, clone, before)
     summary = Path(replayed.env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8").strip()
-    notes = done + ([f"step summary: {summary}"] if summary else [])
+    notes = done + ([f"step summary: {summary.splitlines()[0]} ..."] if summary else [])
     _record("github", job_id, "pass", time.monotonic() - started, notes)
+
+
+def _scheduled_outcome(
+    replay: Replay, job: str, outputs: Path, before: dict[str, str]
+) -> list[str]:
+    """What a scheduled job must have done, beyond exiting 0 (notes for the summary)."""
+    if job in ("traffic", "monitor-traffic"):
+        report = json.loads((outputs / "reports" / "drift.json").read_text(encoding="utf-8"))
+        assert not report["failures"] and "skipped" not in report, report
+        assert report["online"]["rows"] == report["current_rows"] > 0, report
+        return [f"checked {report['current_rows']} served rows and their labels: no failure"]
+    if job != "retrain":
+        return []
+    after = replay.branches()
+    assert after["main"] == before["main"], "retraining pushed to the default branch"
+    new = sorted(set(after) - set(before))
+    assert len(new) == 1 and new[0].startswith("retrain/"), (before, after)
+    files = git("ls-tree", "-r", "--name-only", new[0], cwd=replay.hosted, env=replay.env)
+    for name in ("dvc.lock", "metrics.json", "reports/retrain.md", "reports/gates.json"):
+        assert name in files.split(), f"{new[0]} lacks {name}"
+    message = git("log", "-1", "--format=%B", new[0], cwd=replay.hosted, env=replay.env)
+    assert "| accuracy |" in message, message
+    return [f"pushed {new[0]} to the hosted repository, main untouched"]
 
 
 # ---- GitLab CI -----------------------------------------------------------------------------
@@ -509,6 +621,7 @@ TRIGGERS: list[dict[str, str]] = [
     {},
     {"CI_PIPELINE_SOURCE": "schedule"},
     {"CI_COMMIT_TAG": TAG, "CI_COMMIT_REF_NAME": TAG},
+    {"CI_PIPELINE_SOURCE": "schedule", "RETRAIN": "true"},
 ]
 
 
@@ -578,6 +691,9 @@ def test_gitlab_job_passes(replay: Replay, name: str) -> None:
     # The shared uv cache instead of the job's own .uv-cache (a runner restores its cache).
     given = trigger | {"UV_CACHE_DIR": replay.uv_cache}
     notes.append(f"--variable UV_CACHE_DIR={replay.uv_cache}: the shared uv cache")
+    # The project's CI/CD variables: traffic to check, and where retraining pushes.
+    given |= {"TRAFFIC_SOURCE": str(replay.traffic), "RETRAIN_REMOTE": str(replay.hosted)}
+    before = replay.branches()
     command = [
         GITLAB_CI_LOCAL,
         *_gitlab_args(given),
@@ -597,6 +713,7 @@ def test_gitlab_job_passes(replay: Replay, name: str) -> None:
     assert not empty, f"{name}: its artifacts {empty} were not written"
     if paths:
         notes.append(f"artifacts {paths} written")
+    notes += _scheduled_outcome(replay, name, artifacts, before)
     _record("gitlab", name, "pass", time.monotonic() - started, notes)
 
 

@@ -28,7 +28,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_exact_file_set(project: Path) -> None:
     assert tree(project) == static.expected_files(DEFAULT_ANSWERS)
     # The defaults are the full project: the file count the docs quote.
-    assert len(tree(project)) == 74  # 75 with the uv.lock that `create` writes
+    assert len(tree(project)) == 79  # 80 with the uv.lock that `create` writes
 
 
 def test_defaults_are_statically_sound(project: Path) -> None:
@@ -80,7 +80,7 @@ def test_every_question_has_help_and_default() -> None:
 
 def test_workflows_pass_schema_and_zizmor(project: Path, env) -> None:
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
-    assert [w.name for w in workflows] == ["ci.yml", "release.yml", "template-check.yml"]
+    assert [w.name for w in workflows] == ["ci.yml", "monitor.yml", "release.yml", "template-check.yml"]
     check = BIN / "check-jsonschema"
     run(
         [check, "--builtin-schema", "vendor.github-workflows", *workflows],
