@@ -70,7 +70,7 @@ GITLAB_JOBS = [
 ]
 #: The repository variables of the replayed GitHub project (`vars.`): scheduled retraining
 #: on, and recent traffic in a folder (set by the `replay` fixture).
-GITHUB_VARS = {"RETRAIN": "true", "TRAFFIC_SOURCE": ""}
+GITHUB_VARS = {"RETRAIN": "true", "TRAFFIC_SOURCE": "", "RETRAIN_REMOTE": ""}
 JOB_TIMEOUT = 900  # seconds, for a job with no timeout-minutes of its own
 DOCKER = "needs a Docker daemon (and buildx) or a registry, which this machine does not have"
 
@@ -196,7 +196,8 @@ def replay(tmp_path_factory: pytest.TempPathFactory, gitconfig: Path) -> Replay:
     hosted = root / "hosted.git"
     run(["git", "clone", "--quiet", "--bare", project, hosted], cwd=root, env=env, check=True)
     traffic = _traffic(root / "traffic")
-    GITHUB_VARS["TRAFFIC_SOURCE"] = str(traffic)
+    # The retraining job pushes there, as it would with its token to GitHub.
+    GITHUB_VARS.update(TRAFFIC_SOURCE=str(traffic), RETRAIN_REMOTE=str(hosted))
     print(
         f"\n[ci-replay] template {template} at {TAG}; project generated in "
         f"{time.monotonic() - started:.0f} s"
@@ -381,6 +382,7 @@ class _GitHubRun:
             "github.event.pull_request.base.sha": "",
             "github.event.before": self.before(),
             "runner.os": "Linux",
+            "github.token": "",  # the replay has no token: nothing here may need one
             **{f"matrix.{k}": v for k, v in self.matrix.items()},
             **{f"vars.{k}": v for k, v in GITHUB_VARS.items()},
         }

@@ -80,7 +80,12 @@ def test_every_question_has_help_and_default() -> None:
 
 def test_workflows_pass_schema_and_zizmor(project: Path, env) -> None:
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
-    assert [w.name for w in workflows] == ["ci.yml", "monitor.yml", "release.yml", "template-check.yml"]
+    assert [w.name for w in workflows] == [
+        "ci.yml",
+        "monitor.yml",
+        "release.yml",
+        "template-check.yml",
+    ]
     check = BIN / "check-jsonschema"
     run(
         [check, "--builtin-schema", "vendor.github-workflows", *workflows],
