@@ -1,0 +1,229 @@
+"""What runs a check: CI jobs → make targets → `dvc repro` stages → the modules they run.
+
+Read from files only. A file or command reached from a CI job is automated; one reached only
+from a make target that no CI job runs is a manual, documented procedure (`make help` lists
+it). Each carries how it is reached, e.g. `CI job pipeline (.github/workflows/ci.yml:70) →
+make pipeline → dvc stage gates`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from mlops_new.doctor.ci import make_calls, make_targets, reached, strings
+from mlops_new.doctor.repo import Repo
+from mlops_new.doctor.versioning import dvc_stages, paths
+
+#: GitLab CI's top-level keys that are not jobs.
+_GITLAB_KEYWORDS = frozenset({"stages", "default", "variables", "workflow", "include",
+                              "image", "services", "cache", "before_script", "after_script",
+                              "pages"})  # fmt: skip
+_MODULE = re.compile(
+    r"\bpython[\d.]*\s+(?:-[A-Za-ln-z]\S*\s+)*-m\s+([\w.$()]+)(\s+[a-z][\w-]*\b(?![/.]))?"
+)
+_SCRIPT = re.compile(r"\bpython[\d.]*\s+(?:-\S+\s+)*([\w./$()-]+\.py)\b")
+_ASGI = re.compile(r"\b(?:uvicorn|gunicorn|fastapi\s+run)\s+(?:\S+\s+)*?([\w.$()]+):\w+")
+_PYTEST = re.compile(r"\bpytest\b")
+_DVC = re.compile(r"\bdvc\s+(?:repro|exp\s+run)\b([^\n;&|]*)")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A CI job: where it is declared and the shell commands it runs."""
+
+    file: str
+    name: str
+    line: int
+    commands: tuple[str, ...]
+    scheduled_only: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"CI job {self.name} ({self.file}:{self.line})"
+
+
+@dataclass
+class Reach:
+    """What a set of starting commands runs: files, command lines, stages, each with how."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    #: (file, subcommand) -> how: a module run only for one subcommand (`gates lock`) does
+    #: not count as running the whole file.
+    subcommands: dict[tuple[str, str], str] = field(default_factory=dict)
+    commands: list[tuple[str, str]] = field(default_factory=list)
+    stages: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Automation:
+    """What CI runs (`automated`) and what only a make target runs (`manual`)."""
+
+    jobs: list[Job]
+    automated: Reach
+    manual: Reach
+
+
+def automation(repo: Repo) -> Automation:
+    """The repository's automation chain, derived once."""
+    return repo.memo("automation", _automation)
+
+
+def _automation(repo: Repo) -> Automation:
+    found = jobs(repo)
+    automated, manual = Reach(), Reach()
+    for job in found:
+        for command in job.commands:
+            follow(repo, command, job.label, automated, all_options=False)
+    # Every target, with every option a person may pass: what CI also runs is found there
+    # first, so this adds only what a person alone does (`make monitor FEEDBACK=...`).
+    for target in make_targets(repo):
+        if re.fullmatch(r"[\w-]+", target):
+            where = f"Makefile:{_line_of(repo, 'Makefile', f'{target}:')}"
+            follow(repo, f"make {target}", where, manual, all_options=True)
+    manual.files = {f: how for f, how in manual.files.items() if f not in automated.files}
+    manual.stages = {s: how for s, how in manual.stages.items() if s not in automated.stages}
+    return Automation(found, automated, manual)
+
+
+def jobs(repo: Repo) -> list[Job]:
+    """Every GitHub Actions and GitLab CI job with the commands it runs."""
+    found: list[Job] = []
+    for name in repo.matching(r"^\.github/workflows/[^/]+\.ya?ml$"):
+        loaded = repo.yaml(name)
+        data = loaded.data if loaded is not None and loaded.ok else None
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
+            continue
+        for job_id, job in data["jobs"].items():
+            if isinstance(job, dict):
+                steps = [s for s in job.get("steps") or [] if isinstance(s, dict)]
+                runs = tuple(s["run"] for s in steps if isinstance(s.get("run"), str))
+                found.append(Job(name, str(job_id), _line_of(repo, name, f"{job_id}:"), runs))
+    loaded = repo.yaml(".gitlab-ci.yml")
+    data = loaded.data if loaded is not None and loaded.ok else None
+    if isinstance(data, dict):
+        default = data.get("default") if isinstance(data.get("default"), dict) else {}
+        for job_id, job in data.items():
+            if str(job_id) in _GITLAB_KEYWORDS or str(job_id).startswith("."):
+                continue
+            if not isinstance(job, dict) or "script" not in job:
+                continue
+            parts = [job.get("before_script", default.get("before_script")), job["script"]]
+            runs = tuple(s for part in parts for s in strings(part))
+            rules = strings(job.get("rules"))
+            scheduled = bool(rules) and all("schedule" in r for r in rules if "$" in r)
+            line = _line_of(repo, ".gitlab-ci.yml", f"{job_id}:")
+            found.append(Job(".gitlab-ci.yml", str(job_id), line, runs, scheduled))
+    return found
+
+
+def _line_of(repo: Repo, name: str, text: str) -> int:
+    hit = repo.grep(rf"^\s*{re.escape(text)}", [name])
+    return hit[1] if hit else 1
+
+
+def follow(repo: Repo, command: str, how: str, into: Reach, *, all_options: bool) -> None:
+    """Add to `into` what `command` runs: make recipes, dvc stages, Python modules, tests."""
+    targets = make_targets(repo)
+    variables = make_variables(repo)
+    into.commands.append((command, how))
+    lines = [(command, how)]
+    for target in reached(make_calls(command), targets):
+        given = {k: v for _, assigned in make_calls(command) for k, v in assigned.items()}
+        step = f"{how} → make {target}"
+        for recipe in targets[target][1]:
+            line = expand(recipe, variables, given, all_options=all_options)
+            into.commands.append((line, step))
+            lines.append((line, step))
+    for line, step in lines:
+        _run_line(repo, line, step, into)
+        for match in _DVC.finditer(line):
+            for stage in repro_stages(repo, match.group(1).split()):
+                stage_how = f"{step} → dvc stage {stage}"
+                into.stages.setdefault(stage, stage_how)
+                body = dvc_stages(repo)[1][stage]
+                cmds = strings(body.get("cmd"))
+                into.commands += [(cmd, stage_how) for cmd in cmds]
+                for cmd in cmds:
+                    _run_line(repo, cmd, stage_how, into)
+                for dep in paths(body.get("deps")):
+                    if dep.endswith(".py") and repo.exists(dep):
+                        into.files.setdefault(dep, stage_how)
+
+
+def _run_line(repo: Repo, line: str, how: str, into: Reach) -> None:
+    modules = [*_MODULE.findall(line), *((m, "") for m in _ASGI.findall(line))]
+    for module, subcommand in modules:
+        for name in module_files(repo, module):
+            if subcommand.strip():
+                into.subcommands.setdefault((name, subcommand.strip()), how)
+            else:
+                into.files.setdefault(name, how)
+    for script in _SCRIPT.findall(line):
+        if repo.exists(script):
+            into.files.setdefault(script, how)
+    if _PYTEST.search(line):
+        for name in repo.test_files:
+            into.files.setdefault(name, f"{how} → pytest")
+
+
+def module_files(repo: Repo, module: str) -> list[str]:
+    """The file(s) `python -m module` runs, in the repository (a src/ layout or flat)."""
+    base = module.replace(".", "/")
+    candidates = [f"{base}.py", f"{base}/__main__.py"]
+    candidates += [f"src/{c}" for c in candidates]
+    return [c for c in candidates if repo.exists(c)][:1]
+
+
+def repro_stages(repo: Repo, args: list[str]) -> list[str]:
+    """The stages `dvc repro ARGS` runs: the named ones and the stages they depend on."""
+    stages = dvc_stages(repo)[1]
+    named = [a for a in args if not a.startswith("-") and a in stages]
+    if not named:
+        return list(stages)
+    producer = {out: name for name, body in stages.items() for out in _outputs(body)}
+    todo, seen = list(named), []
+    while todo:
+        stage = todo.pop()
+        if stage in seen:
+            continue
+        seen.append(stage)
+        todo += [producer[dep] for dep in paths(stages[stage].get("deps")) if dep in producer]
+    return seen
+
+
+def _outputs(body: dict) -> list[str]:
+    return [p for key in ("outs", "metrics", "plots") for p in paths(body.get(key))]
+
+
+def make_variables(repo: Repo) -> dict[str, str]:
+    """The Makefile's one-line variable assignments (`NAME := value`, `=`, `?=`)."""
+    name = repo.first("Makefile", "makefile", "GNUmakefile")
+    text = repo.text(name) if name else None
+    if text is None or not text.ok:
+        return {}
+    found = re.findall(r"^([A-Za-z_][\w]*)\s*[:?]?=\s*(.*?)\s*$", text.data, re.M)
+    return {key: value for key, value in found if "$(shell" not in value}
+
+
+def expand(
+    line: str, variables: dict[str, str], given: dict[str, str], *, all_options: bool
+) -> str:
+    """A recipe line with `$(NAME)` expanded and each `$(if $(X),A)` kept only when X is set
+    (by the call, e.g. `make monitor LOG=x`; `all_options`: as a person may set any)."""
+    out, index = [], 0
+    while (start := line.find("$(if ", index)) >= 0:
+        end, depth = start + 2, 1
+        while end < len(line) and depth:
+            depth += {"(": 1, ")": -1}.get(line[end], 0)
+            end += 1
+        condition, _, then = line[start + 5 : end - 1].partition(",")
+        name = condition.strip().removeprefix("$(").removesuffix(")")
+        active = all_options or name in given or name in variables
+        out += [line[index:start], then.split(",")[0] if active else ""]
+        index = end
+    line = "".join([*out, line[index:]])
+    values = {**variables, **given}
+    for _ in range(3):
+        line = re.sub(r"\$\((\w+)\)", lambda m: values.get(m.group(1), m.group(0)), line)
+    return line
