@@ -79,7 +79,7 @@ def _automation(repo: Repo) -> Automation:
     # first, so this adds only what a person alone does (`make monitor FEEDBACK=...`).
     for target in make_targets(repo):
         if re.fullmatch(r"[\w-]+", target):
-            where = f"Makefile:{_line_of(repo, 'Makefile', f'{target}:')}"
+            where = f"make {target} (Makefile:{_line_of(repo, 'Makefile', f'{target}:')})"
             follow(repo, f"make {target}", where, manual, all_options=True)
     manual.files = {f: how for f, how in manual.files.items() if f not in automated.files}
     manual.stages = {s: how for s, how in manual.stages.items() if s not in automated.stages}
@@ -128,9 +128,15 @@ def follow(repo: Repo, command: str, how: str, into: Reach, *, all_options: bool
     variables = make_variables(repo)
     into.commands.append((command, how))
     lines = [(command, how)]
-    for target in reached(make_calls(command), targets):
-        given = {k: v for _, assigned in make_calls(command) for k, v in assigned.items()}
-        step = f"{how} → make {target}"
+    ran = reached(make_calls(command), targets)
+    given = {k: v for _, assigned in make_calls(command) for k, v in assigned.items()}
+    for target in ran:
+        path = [target]
+        while (parent := ran[path[-1]]) is not None and parent not in path:
+            path.append(parent)
+        if how.startswith(f"make {path[-1]} "):
+            path.pop()
+        step = " → ".join([how, *(f"make {t}" for t in reversed(path))])
         for recipe in targets[target][1]:
             line = expand(recipe, variables, given, all_options=all_options)
             into.commands.append((line, step))

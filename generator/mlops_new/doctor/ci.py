@@ -95,19 +95,20 @@ def make_calls(text: str) -> list[tuple[str, dict[str, str]]]:
     return calls
 
 
-def reached(calls: list[tuple[str, dict[str, str]]], targets) -> list[str]:
-    """The targets that `calls` run: each named one, its prerequisites and its `$(MAKE) x`."""
-    todo = [target for target, _ in calls]
-    seen: list[str] = []
+def reached(calls: list[tuple[str, dict[str, str]]], targets) -> dict[str, str | None]:
+    """The targets that `calls` run (each named one, its prerequisites and its `$(MAKE) x`),
+    in the order make meets them, each with the target that runs it (None: a call)."""
+    todo: list[tuple[str, str | None]] = [(target, None) for target, _ in calls]
+    seen: dict[str, str | None] = {}
     while todo and len(seen) < 200:
-        target = todo.pop()
+        target, parent = todo.pop()
         if target in seen or target not in targets:
             continue
-        seen.append(target)
+        seen[target] = parent
         prereqs, recipe = targets[target]
-        todo += prereqs
+        todo += [(p, target) for p in prereqs]
         for line in recipe:
-            todo += re.findall(r"\$\(MAKE\)\s+([\w.-]+)", line)
+            todo += [(t, target) for t in re.findall(r"\$\(MAKE\)\s+([\w.-]+)", line)]
     return seen
 
 

@@ -51,7 +51,9 @@ def command(repo: Repo, pattern: str) -> Found | None:
     for points, reach in _reaches(repo):
         for line, how in reach.commands:
             if regex.search(line):
-                shown = line if len(line) <= 70 else line[:67] + "..."
+                if how.startswith(f"{line} ("):  # `make rollback`, a target of its own
+                    return Found(points, f"{how}{automated(points)}")
+                shown = line if len(line) <= 120 else line[:117] + "..."
                 return Found(points, f"`{shown}` ({how}{automated(points)})")
     return None
 
