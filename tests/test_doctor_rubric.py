@@ -269,6 +269,22 @@ def test_a_subcommand_does_not_count_as_running_the_whole_module(tmp_path: Path)
     assert by_id(score(tmp_path))["M5"] == 0
 
 
+def test_scoring_runs_none_of_the_repository_code(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    write_tree(
+        tmp_path,
+        {
+            "Makefile": f"test:\n\ttouch {marker}\n",
+            ".github/workflows/ci.yml": "jobs:\n  a:\n    steps:\n      - run: make test\n",
+            "tests/conftest.py": f"open({str(marker)!r}, 'w')\n",
+            "tests/test_x.py": f"open({str(marker)!r}, 'w')\ndef test_x(): pass\n",
+            "setup.py": f"open({str(marker)!r}, 'w')\n",
+        },
+    )
+    score(tmp_path)
+    assert not marker.exists()
+
+
 # ---- the command line -------------------------------------------------------------------
 
 

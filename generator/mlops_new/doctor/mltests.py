@@ -37,8 +37,8 @@ class MLTest:
     gated: tuple[Probe, ...] | None = None
 
 
-def _code(pattern: str, scope: str = "src") -> Probe:
-    return lambda repo: code(repo, pattern, scope=scope)
+def _code(pattern: str, scope: str = "src", prefer: str = "") -> Probe:
+    return lambda repo: code(repo, pattern, scope=scope, prefer=prefer)
 
 
 def _command(pattern: str) -> Probe:
@@ -128,7 +128,8 @@ TESTS = (
            (_code(r"(?i)\bpii\b|presidio|anonymi[sz]|pseudonymi[sz]", "any"),), _gate("D5")),
     MLTest("D6", "New features can be added quickly", (_single_source,)),
     MLTest("D7", "All input feature code is tested",
-           (_code(r"^\s*(from|import)\s+\S*features?\b|\bimport\b.*\bfeatures?\b", "tests"),
+           (_code(r"^\s*(from|import)\s+\S*features?\b|\bimport\b.*\bfeatures?\b", "tests",
+                  "feature"),
             _docs(r"\bpytest\b|make test\b"))),
     MLTest("M1", "Model specs are reviewed and checked in",
            (_command(r"\bgates\s+lock\b|\bdvc\s+status\b|\bcheck-lock\b"), _review)),
@@ -154,7 +155,7 @@ TESTS = (
     MLTest("I1", "Training is reproducible",
            (_code(r"(?i)def test\w*(reproducib|determinis)", "tests"), _docs(_PIPELINE))),
     MLTest("I2", "Model specs are unit tested",
-           (_code(r"\.fit\(|\btrain_model\(|joblib\.load|\bload_model\(", "tests"),)),
+           (_code(r"\.fit\(|\btrain_model\(|joblib\.load|\bload_model\(", "tests", "model"),)),
     MLTest("I3", "The ML pipeline is integration tested",
            (_command(rf"{_PIPELINE}|\bmake\s+pipeline\b"), _docs(_PIPELINE))),
     MLTest("I4", "Model quality is validated before serving", (_metric_floor,),

@@ -30,14 +30,16 @@ def automated(points: float) -> str:
     return "" if points == 1 else "; no CI job runs it"
 
 
-def code(repo: Repo, pattern: str, *, scope: str = "src") -> Found | None:
+def code(repo: Repo, pattern: str, *, scope: str = "src", prefer: str = "") -> Found | None:
     """A line matching `pattern` in a file that CI runs (1) or only a make target runs (0.5).
 
-    `scope`: "src" (modules, not tests), "tests" (test files) or "any".
+    `scope`: "src" (modules, not tests), "tests" (test files) or "any"; files whose name
+    holds `prefer` are searched first.
     """
     tests = set(repo.test_files)
     for points, reach in _reaches(repo):
         files = [f for f in reach.files if scope == "any" or (f in tests) == (scope == "tests")]
+        files.sort(key=lambda f: prefer not in f.rsplit("/", 1)[-1])
         hit = repo.grep(pattern, files)
         if hit:
             how = reach.files[hit[0]]

@@ -79,7 +79,9 @@ def score(path: Path | str = ".") -> Scorecard:
     """
     folder = open_folder(path)
     results = score_tests(Repo(folder))
-    tests = tuple(Scored(t.id, t.title, found.points, found.evidence) for t, found in results)
+    tests = tuple(
+        Scored(t.id, t.title, float(found.points), found.evidence) for t, found in results
+    )
     return Scorecard(folder, tests)
 
 
