@@ -175,6 +175,19 @@ def test_removing_a_gate_drops_exactly_its_points(broken: Path, test: str) -> No
     assert before.sections[section] - after.sections[section] == lost
 
 
+def test_without_the_gates_stage_no_gate_counts(broken: Path) -> None:
+    dvc = yaml.safe_load((broken / "dvc.yaml").read_text())
+    del dvc["stages"]["gates"]
+    (broken / "dvc.yaml").write_text(yaml.safe_dump(dvc, sort_keys=False))
+    card = by_id(score(broken))
+    gated = ["D2", "D3", "D4", "D5", "M3", "M5", "M6", "I4"]
+    assert [card[t] for t in gated] == [0] * len(gated)
+    # D1 still holds: the validate stage checks the data against the schema.
+    assert {t: card[t] for t in card if t not in gated} == {
+        t: v for t, v in DEFAULTS.items() if t not in gated
+    }
+
+
 @pytest.mark.parametrize("test, key", [("D2", "importance"), ("M5", "simpler")])
 def test_a_gate_switched_off_scores_0(broken: Path, test: str, key: str) -> None:
     switch_off(key)(broken)
@@ -234,7 +247,7 @@ def test_ci_that_runs_a_make_target_makes_its_checks_automated(tmp_path: Path) -
     found = next(t for t in score(tmp_path).tests if t.id == "M3")
     assert found.score == 1
     assert found.evidence == (
-        "src/models/train_model.py:6 (CI job build (.github/workflows/ci.yml:3) → make ci"
+        "src/models/train_model.py:6 (CI job build (.github/workflows/ci.yml:6) → make ci"
         " → make train)"
     )
 
@@ -253,7 +266,7 @@ def test_an_option_ci_does_not_pass_is_a_manual_step(tmp_path: Path) -> None:
     assert found.score == 0.5 and "no CI job runs it" in found.evidence
     (tmp_path / ".gitlab-ci.yml").write_text("watch:\n  script:\n    - make monitor LOG=x\n")
     found = next(t for t in score(tmp_path).tests if t.id == "Mon6")
-    assert found.score == 1 and "CI job watch (.gitlab-ci.yml:1)" in found.evidence
+    assert found.score == 1 and "CI job watch (.gitlab-ci.yml:3)" in found.evidence
 
 
 def test_a_subcommand_does_not_count_as_running_the_whole_module(tmp_path: Path) -> None:

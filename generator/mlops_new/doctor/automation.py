@@ -42,6 +42,17 @@ class Job:
     def label(self) -> str:
         return f"CI job {self.name} ({self.file}:{self.line})"
 
+    def step(self, repo: Repo, command: str) -> str:
+        """The job and the line of `command` in its file: `CI job test (ci.yml:57)`."""
+        first = command.strip().splitlines()[0] if command.strip() else ""
+        text = repo.text(self.file)
+        lines = text.data.splitlines() if text is not None and text.ok else []
+        found = next(
+            (n for n, line in enumerate(lines, 1) if n >= self.line and first and first in line),
+            self.line,
+        )
+        return f"CI job {self.name} ({self.file}:{found})"
+
 
 @dataclass
 class Reach:
@@ -74,7 +85,7 @@ def _automation(repo: Repo) -> Automation:
     automated, manual = Reach(), Reach()
     for job in found:
         for command in job.commands:
-            follow(repo, command, job.label, automated, all_options=False)
+            follow(repo, command, job.step(repo, command), automated, all_options=False)
     # Every target, with every option a person may pass: what CI also runs is found there
     # first, so this adds only what a person alone does (`make monitor FEEDBACK=...`).
     for target in make_targets(repo):

@@ -114,7 +114,7 @@ def _review(repo: Repo) -> Found | None:
 
 TESTS = (
     MLTest("D1", "Feature expectations are captured in a schema",
-           (_code(_SCHEMA, "any"), _docs(_SCHEMA)), _gate("D1")),
+           (_code(_SCHEMA, "any"), _docs(_SCHEMA)), (*_gate("D1"), _code(_SCHEMA))),
     MLTest("D2", "All features are beneficial",
            (_code(r"permutation_importance|feature_importances_|\bshap\b", "any"),),
            _gate("D2", "gates.importance")),
