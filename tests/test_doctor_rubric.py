@@ -269,6 +269,24 @@ def test_an_option_ci_does_not_pass_is_a_manual_step(tmp_path: Path) -> None:
     assert found.score == 1 and "CI job watch (.gitlab-ci.yml:3)" in found.evidence
 
 
+def test_a_ci_job_started_by_hand_is_a_manual_step(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": "rollback:\n  when: manual\n  script:\n    - make rollback\n"
+            "canary:\n  script:\n    - make canary\n",
+            "Makefile": "rollback:\n\techo back\ncanary:\n\techo canary\n",
+        },
+    )
+    card = {t.id: t for t in score(tmp_path).tests}
+    assert card["I7"].score == 0.5
+    assert card["I7"].evidence == (
+        "`make rollback` (CI job rollback (.gitlab-ci.yml:4, started by hand); "
+        "no CI job runs it on its own)"
+    )
+    assert card["I6"].score == 1
+
+
 def test_a_subcommand_does_not_count_as_running_the_whole_module(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

@@ -37,6 +37,8 @@ class Job:
     line: int
     commands: tuple[str, ...]
     scheduled_only: bool = False
+    #: Started by a person only (GitLab `when: manual`, GitHub `workflow_dispatch` alone).
+    by_hand: bool = False
 
     @property
     def label(self) -> str:
@@ -51,7 +53,9 @@ class Job:
             (n for n, line in enumerate(lines, 1) if n >= self.line and first and first in line),
             self.line,
         )
-        return f"CI job {self.name} ({self.file}:{found})"
+        return (
+            f"CI job {self.name} ({self.file}:{found}{', started by hand' if self.by_hand else ''})"
+        )
 
 
 @dataclass
@@ -59,9 +63,6 @@ class Reach:
     """What a set of starting commands runs: files, command lines, stages, each with how."""
 
     files: dict[str, str] = field(default_factory=dict)
-    #: (file, subcommand) -> how: a module run only for one subcommand (`gates lock`) does
-    #: not count as running the whole file.
-    subcommands: dict[tuple[str, str], str] = field(default_factory=dict)
     commands: list[tuple[str, str]] = field(default_factory=list)
     stages: dict[str, str] = field(default_factory=dict)
 
@@ -85,7 +86,8 @@ def _automation(repo: Repo) -> Automation:
     automated, manual = Reach(), Reach()
     for job in found:
         for command in job.commands:
-            follow(repo, command, job.step(repo, command), automated, all_options=False)
+            into = manual if job.by_hand else automated
+            follow(repo, command, job.step(repo, command), into, all_options=job.by_hand)
     # Every target, with every option a person may pass: what CI also runs is found there
     # first, so this adds only what a person alone does (`make monitor FEEDBACK=...`).
     for target in make_targets(repo):
@@ -105,11 +107,16 @@ def jobs(repo: Repo) -> list[Job]:
         data = loaded.data if loaded is not None and loaded.ok else None
         if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
             continue
+        triggers = data.get("on", data.get(True))
+        by_hand = triggers == "workflow_dispatch" or (
+            isinstance(triggers, dict | list) and list(triggers) == ["workflow_dispatch"]
+        )
         for job_id, job in data["jobs"].items():
             if isinstance(job, dict):
                 steps = [s for s in job.get("steps") or [] if isinstance(s, dict)]
                 runs = tuple(s["run"] for s in steps if isinstance(s.get("run"), str))
-                found.append(Job(name, str(job_id), _line_of(repo, name, f"{job_id}:"), runs))
+                line = _line_of(repo, name, f"{job_id}:")
+                found.append(Job(name, str(job_id), line, runs, by_hand=by_hand))
     loaded = repo.yaml(".gitlab-ci.yml")
     data = loaded.data if loaded is not None and loaded.ok else None
     if isinstance(data, dict):
@@ -121,10 +128,14 @@ def jobs(repo: Repo) -> list[Job]:
                 continue
             parts = [job.get("before_script", default.get("before_script")), job["script"]]
             runs = tuple(s for part in parts for s in strings(part))
-            rules = strings(job.get("rules"))
-            scheduled = bool(rules) and all("schedule" in r for r in rules if "$" in r)
+            rules = [r for r in job.get("rules") or [] if isinstance(r, dict)]
+            conditions = [str(r.get("if", "")) for r in rules]
+            scheduled = bool(rules) and all("schedule" in c for c in conditions)
+            by_hand = job.get("when") == "manual" or (
+                bool(rules) and all(r.get("when") == "manual" for r in rules)
+            )
             line = _line_of(repo, ".gitlab-ci.yml", f"{job_id}:")
-            found.append(Job(".gitlab-ci.yml", str(job_id), line, runs, scheduled))
+            found.append(Job(".gitlab-ci.yml", str(job_id), line, runs, scheduled, by_hand))
     return found
 
 
@@ -172,9 +183,8 @@ def _run_line(repo: Repo, line: str, how: str, into: Reach) -> None:
     modules = [*_MODULE.findall(line), *((m, "") for m in _ASGI.findall(line))]
     for module, subcommand in modules:
         for name in module_files(repo, module):
-            if subcommand.strip():
-                into.subcommands.setdefault((name, subcommand.strip()), how)
-            else:
+            # A module run for one subcommand only (`gates lock`) is not the whole file.
+            if not subcommand.strip():
                 into.files.setdefault(name, how)
     for script in _SCRIPT.findall(line):
         if repo.exists(script):

@@ -27,7 +27,7 @@ class Found:
 
 
 def automated(points: float) -> str:
-    return "" if points == 1 else "; no CI job runs it"
+    return "" if points == 1 else "; no CI job runs it on its own"
 
 
 def code(repo: Repo, pattern: str, *, scope: str = "src", prefer: str = "") -> Found | None:
