@@ -146,7 +146,7 @@ TESTS = (
            (_code(r"DummyClassifier|DummyRegressor|\bbaseline_(model|score|accuracy)\b", "any"),),
            _gate("M5", "gates.simpler")),
     MLTest("M6", "Model quality is sufficient on important data slices",
-           (_code(r"\b(slices?|per_slice|slice_metrics?)\b", "any"),),
+           (_code(r"\bslices\b|\bper_slice|\bslice_(metrics?|accuracy|scores?)\b", "any"),),
            _gate("M6", "gates.slices")),
     MLTest("M7", "The model is tested for considerations of inclusion",
            (_code(r"\bfairlearn\b|\baif360\b|demographic_parity|equalized_odds|MetricFrame",
