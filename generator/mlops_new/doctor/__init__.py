@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_new.doctor.base import LEVELS, Check, Outcome, Status, not_applicable
-from mlops_new.errors import UsageError
 
 if TYPE_CHECKING:
     from mlops_new.doctor.repo import Repo
@@ -137,16 +136,7 @@ def diagnose(path: Path | str = ".", *, offline: bool = False, timeout: float = 
     Raises:
         UsageError: `path` is not a readable folder.
     """
-    from mlops_new.doctor.repo import Repo
+    from mlops_new.doctor.repo import Repo, open_folder
 
-    folder = Path(path).expanduser()
-    if not folder.exists():
-        raise UsageError(f"{path}: no such folder")
-    if not folder.is_dir():
-        raise UsageError(f"{path} is a file; give the repository's folder")
-    try:
-        next(folder.iterdir(), None)
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
-    folder = folder.absolute()
+    folder = open_folder(path)
     return Report(folder, run_checks(Repo(folder, offline=offline, timeout=timeout)))

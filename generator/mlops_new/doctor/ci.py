@@ -82,22 +82,34 @@ def _make_targets(repo: Repo) -> dict[str, tuple[list[str], list[str]]]:
 
 def expand_make(text: str, targets: dict[str, tuple[list[str], list[str]]]) -> list[str]:
     """The recipe lines that `make TARGET` calls in `text` run (and their prerequisites')."""
-    lines: list[str] = []
-    todo = []
+    return [line for target in reached(make_calls(text), targets) for line in targets[target][1]]
+
+
+def make_calls(text: str) -> list[tuple[str, dict[str, str]]]:
+    """Each target that a `make ...` in `text` names, with the variables that call sets."""
+    calls = []
     for match in re.finditer(r"(\bmake\b|\$\(MAKE\))([^\n;&|]*)", text):
-        todo += [t for t in match.group(2).split() if not t.startswith("-") and "=" not in t]
-    seen: set[str] = set()
+        words = [w for w in match.group(2).split() if not w.startswith("-")]
+        assigned = dict(w.split("=", 1) for w in words if "=" in w)
+        calls += [(w, assigned) for w in words if "=" not in w]
+    return calls
+
+
+def reached(calls: list[tuple[str, dict[str, str]]], targets) -> dict[str, str | None]:
+    """The targets that `calls` run (each named one, its prerequisites and its `$(MAKE) x`),
+    in the order make meets them, each with the target that runs it (None: a call)."""
+    todo: list[tuple[str, str | None]] = [(target, None) for target, _ in calls]
+    seen: dict[str, str | None] = {}
     while todo and len(seen) < 200:
-        target = todo.pop()
+        target, parent = todo.pop()
         if target in seen or target not in targets:
             continue
-        seen.add(target)
+        seen[target] = parent
         prereqs, recipe = targets[target]
-        lines += recipe
-        todo += prereqs
+        todo += [(p, target) for p in prereqs]
         for line in recipe:
-            todo += [t for t in re.findall(r"\$\(MAKE\)\s+([\w.-]+)", line)]
-    return lines
+            todo += [(t, target) for t in re.findall(r"\$\(MAKE\)\s+([\w.-]+)", line)]
+    return seen
 
 
 def github_findings(name: str, data: Any) -> tuple[list[str], int]:

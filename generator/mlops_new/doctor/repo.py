@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mlops_new import _git
 from mlops_new.doctor.parsing import Loaded, imported_modules, notebook_code, parse
 from mlops_new.doctor.walk import walk
+from mlops_new.errors import UsageError
 
 if TYPE_CHECKING:
     import subprocess
 
-__all__ = ["Git", "Loaded", "Repo"]
+__all__ = ["Git", "Loaded", "Repo", "open_folder"]
 
 T = TypeVar("T")
 
@@ -36,6 +37,24 @@ class Git:
     commits: int
     #: Files in git's index, relative to the audited folder (POSIX).
     tracked: frozenset[str] = field(default_factory=frozenset)
+
+
+def open_folder(path: Path | str) -> Path:
+    """`path` as an absolute folder that can be read.
+
+    Raises:
+        UsageError: no such folder, a file, or a folder that cannot be listed.
+    """
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise UsageError(f"{path}: no such folder")
+    if not folder.is_dir():
+        raise UsageError(f"{path} is a file; give the repository's folder")
+    try:
+        next(folder.iterdir(), None)
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    return folder.absolute()
 
 
 class Repo:
