@@ -17,13 +17,14 @@ from .helpers import write_tree
 
 #: The defaults project, test by test, as the rubric's rules give it: every gate of
 #: params.yaml runs in the dvc stage `gates` that CI's `make pipeline` runs; M7 declares no
-#: attribute (0); rollback, online feedback (M2, M4, Mon7) and served latency (Mon6) are
-#: make targets or options that no CI job runs (0.5).
+#: attribute (0) and M4 has no backtest (no time column); the scheduled traffic job (make
+#: monitor-traffic) checks online feedback (M2, Mon7) and served latency (Mon6); rollback
+#: is a make target that no CI job runs (0.5).
 DEFAULTS = {
     "D1": 1, "D2": 1, "D3": 1, "D4": 1, "D5": 1, "D6": 1, "D7": 1,
-    "M1": 1, "M2": 0.5, "M3": 1, "M4": 0.5, "M5": 1, "M6": 1, "M7": 0,
+    "M1": 1, "M2": 1, "M3": 1, "M4": 0, "M5": 1, "M6": 1, "M7": 0,
     "I1": 1, "I2": 1, "I3": 1, "I4": 1, "I5": 1, "I6": 1, "I7": 0.5,
-    "Mon1": 1, "Mon2": 1, "Mon3": 1, "Mon4": 1, "Mon5": 1, "Mon6": 0.5, "Mon7": 0.5,
+    "Mon1": 1, "Mon2": 1, "Mon3": 1, "Mon4": 1, "Mon5": 1, "Mon6": 1, "Mon7": 1,
 }  # fmt: skip
 #: The minimal preset has no CI: what its make targets run is a manual procedure (0.5);
 #: no serving (D6), no dvc pipeline nor CI (I3), no image (I6, I7), no bot (Mon1).
@@ -66,7 +67,7 @@ def section_of(test: str) -> str:
 def test_defaults_project_scores_test_by_test(defaults_project: Path) -> None:
     card = score(defaults_project)
     assert by_id(card) == DEFAULTS
-    assert card.sections == {"data": 7, "model": 5, "infrastructure": 6.5, "monitoring": 6}
+    assert card.sections == {"data": 7, "model": 5, "infrastructure": 6.5, "monitoring": 7}
     assert card.score == 5
     evidence = {t.id: t.evidence for t in card.tests}
     assert re.match(r"params\.yaml:\d+ gates\.importance; src/project/gates\.py:\d+ \(CI job "
@@ -97,6 +98,8 @@ def test_full_project_scores_like_the_defaults_on_both_ci_services(tmp_path: Pat
     assert gitlab["D2"] == gitlab["I4"] == gitlab["M1"] == 1
     assert gitlab["Mon1"] == 0.5  # its template-check job runs only from a schedule set by hand
     assert gitlab["I6"] == 0.5  # the GitLab image job runs no canary
+    # Its traffic job too runs only from a schedule set up by hand.
+    assert gitlab["M2"] == gitlab["Mon6"] == gitlab["Mon7"] == 0.5
 
 
 def test_declaring_a_group_attribute_scores_m7(broken: Path) -> None:
@@ -324,7 +327,7 @@ def test_cli_json_has_the_documented_shape(cli, defaults_project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["score"] == 5.0
-    assert data["sections"] == {"data": 7, "model": 5, "infrastructure": 6.5, "monitoring": 6}
+    assert data["sections"] == {"data": 7, "model": 5, "infrastructure": 6.5, "monitoring": 7}
     assert [t["id"] for t in data["tests"]] == list(DEFAULTS)
     assert all(set(t) >= {"id", "score", "evidence"} for t in data["tests"])
     assert {t["id"]: t["score"] for t in data["tests"]} == DEFAULTS
@@ -334,9 +337,9 @@ def test_cli_text_is_a_table_with_sections_and_the_score(cli, defaults_project: 
     proc = cli("doctor", str(defaults_project), "--rubric", "ml-test-score")
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"^D2 +1 +All features are beneficial$", proc.stdout, re.M)
-    assert re.search(r"^Mon6 +0\.5 ", proc.stdout, re.M)
+    assert re.search(r"^I7 +0\.5 ", proc.stdout, re.M)
     assert "Model: 5 of 7" in proc.stdout
-    assert "Score: 5 (data 7, model 5, infrastructure 6.5, monitoring 6)" in proc.stdout
+    assert "Score: 5 (data 7, model 5, infrastructure 6.5, monitoring 7)" in proc.stdout
 
 
 def test_cli_refuses_an_unknown_rubric_in_one_line(cli, tmp_path: Path) -> None:

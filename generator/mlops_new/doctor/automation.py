@@ -53,9 +53,16 @@ class Job:
             (n for n, line in enumerate(lines, 1) if n >= self.line and first and first in line),
             self.line,
         )
-        return (
-            f"CI job {self.name} ({self.file}:{found}{', started by hand' if self.by_hand else ''})"
-        )
+        how = ", started by hand" if self.by_hand else ""
+        if self.scheduled_only and not self.by_hand:
+            how = ", only from a schedule set up by hand"
+        return f"CI job {self.name} ({self.file}:{found}{how})"
+
+    @property
+    def manual(self) -> bool:
+        """Whether a person must start it, or set up the schedule it runs from (GitLab's
+        pipeline schedules live outside the repository; GitHub's cron is in it)."""
+        return self.by_hand or self.scheduled_only
 
 
 @dataclass
@@ -86,8 +93,8 @@ def _automation(repo: Repo) -> Automation:
     automated, manual = Reach(), Reach()
     for job in found:
         for command in job.commands:
-            into = manual if job.by_hand else automated
-            follow(repo, command, job.step(repo, command), into, all_options=job.by_hand)
+            into = manual if job.manual else automated
+            follow(repo, command, job.step(repo, command), into, all_options=job.manual)
     # Every target, with every option a person may pass: what CI also runs is found there
     # first, so this adds only what a person alone does (`make monitor FEEDBACK=...`).
     for target in make_targets(repo):
@@ -116,7 +123,10 @@ def jobs(repo: Repo) -> list[Job]:
                 steps = [s for s in job.get("steps") or [] if isinstance(s, dict)]
                 runs = tuple(s["run"] for s in steps if isinstance(s.get("run"), str))
                 line = _line_of(repo, name, f"{job_id}:")
-                found.append(Job(name, str(job_id), line, runs, by_hand=by_hand))
+                # A job switched on by a repository variable (`if: vars.RETRAIN == 'true'`)
+                # runs only once someone sets it: a manual step until then.
+                opt_in = "vars." in str(job.get("if", ""))
+                found.append(Job(name, str(job_id), line, runs, by_hand=by_hand or opt_in))
     loaded = repo.yaml(".gitlab-ci.yml")
     data = loaded.data if loaded is not None and loaded.ok else None
     if isinstance(data, dict):

@@ -134,14 +134,13 @@ TESTS = (
     MLTest("M1", "Model specs are reviewed and checked in",
            (_command(r"\bgates\s+lock\b|\bdvc\s+status\b|\bcheck-lock\b"), _review)),
     MLTest("M2", "Offline and online metrics correlate",
-           (_command(r"--feedback\b|\bonline_metric"), _docs(r"FEEDBACK=|--feedback"))),
+           (_command(r"--feedback\b|--traffic\b|\bonline_metric"), _docs(r"FEEDBACK=|--feedback"))),
     MLTest("M3", "All hyper-parameters have been tuned",
            (_code(r"GridSearchCV|RandomizedSearchCV|HalvingGridSearchCV|\boptuna\b|hyperopt|"
                   r"ParameterGrid|BayesSearchCV|keras_tuner", "any"),),
            _gate("M3", "tune")),
     MLTest("M4", "The impact of model staleness is known",
-           (_code(r"(?i)\bstaleness\b|backtest"), _command(r"--feedback\b"),
-            _docs(r"(?i)stale|FEEDBACK="))),
+           (_code(r"(?i)\bstaleness\b|backtest"), _docs(r"(?i)backtest"))),
     MLTest("M5", "A simpler model is not better",
            (_code(r"DummyClassifier|DummyRegressor|\bbaseline_(model|score|accuracy)\b", "any"),),
            _gate("M5", "gates.simpler")),
@@ -178,9 +177,9 @@ TESTS = (
            (_code(r"isfinite|isnan|np\.isinf|FloatingPointError|detect_anomaly"),)),
     MLTest("Mon6", "Computing performance has not regressed",
            (_code(r"(?i)latency.*(budget|max|limit)|pytest.benchmark|\blocust\b", "any"),),
-           (_with_key("serving.max_latency_ms", _command(r"\.monitor\b.*--log\b")),)),
+           (_with_key("serving.max_latency_ms", _command(r"\.monitor\b.*--(log|traffic)\b")),)),
     MLTest("Mon7", "Prediction quality has not regressed",
-           (_command(r"--feedback\b"), _docs(r"FEEDBACK=|--feedback"))),
+           (_command(r"--feedback\b|--traffic\b"), _docs(r"FEEDBACK=|--feedback"))),
 )  # fmt: skip
 
 
