@@ -108,6 +108,18 @@ def test_declaring_a_group_attribute_scores_m7(broken: Path) -> None:
     assert by_id(score(broken))["M7"] == 1
 
 
+def test_a_time_column_scores_m4_and_removing_the_backtest_drops_it(broken: Path) -> None:
+    schema = broken / "data" / "schema.yaml"
+    text = schema.read_text()
+    assert "role: time" not in text and by_id(score(broken))["M4"] == 0
+    schema.write_text(text + "- name: year\n  field: year\n  kind: numeric\n  role: time\n")
+    found = next(t for t in score(broken).tests if t.id == "M4")
+    assert found.score == 1 and "gates.backtest" in found.evidence, found
+    params = broken / "params.yaml"
+    params.write_text(params.read_text().replace("  backtest:\n", "  backtest_off:\n"))
+    assert by_id(score(broken))["M4"] == 0
+
+
 # ---- one gate removed at a time ---------------------------------------------------------
 
 

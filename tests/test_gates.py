@@ -3,9 +3,9 @@
 One project from a data set (iris, with a `site` column that data/schema.yaml declares an
 attribute: kept to slice and group by, never a feature), set up and committed once; then
 each fault is injected in turn (a weaker model, a denied column, a slow derived feature, a
-site whose labels are noise, a phone-number column, a column of noise, an uncommitted params
-change). `make pipeline` (or `make check-lock`) must fail naming the test id, and pass again
-once the fault is removed.
+site whose labels are noise, labels that change over time, a phone-number column, a column
+of noise, an uncommitted params change). `make pipeline` (or `make check-lock`) must fail
+naming the test id, and pass again once the fault is removed.
 """
 
 from __future__ import annotations
@@ -172,6 +172,29 @@ def _add_column(project: Path, name: str, values: Callable[[int], str], entry: d
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     column = {"name": name, "field": name, "kind": "numeric", "role": "feature"} | entry
     _edit_yaml(project / "data/schema.yaml", lambda s: s["columns"].append(column))
+
+
+def test_a_model_that_ages_badly_fails_m4(project: Path, session_env) -> None:
+    """M4: with a time column (a day per row, in an order unrelated to the flowers) the
+    backtest passes; once the newest half of the days labels the flowers differently (the
+    species trade places), the model trained on the oldest days fails it."""
+    with _fault(project, "data/raw/flowers.csv", "data/schema.yaml"):
+        day = {"role": "time", "dtype": "integer", "min": 0, "max": 149}
+        _add_column(project, "day", lambda i: str(i * 7919 % 150), day)  # a permutation
+        out = _passes(project, session_env)
+        assert "M4 passed" in out, out[-3000:]
+        data = project / "data/raw/flowers.csv"
+        lines = data.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        species, when = header.index("species"), header.index("day")
+        rows = [line.split(",") for line in lines[1:]]
+        for row in rows:
+            if int(row[when]) >= 75:
+                row[species] = str((int(row[species]) + 1) % 3)
+        data.write_text("\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n")
+        out = _fails(project, session_env, "M4")
+        assert "max_decay" in out, out[-3000:]
+    _passes(project, session_env)
 
 
 def test_a_phone_number_column_fails_d5(project: Path, session_env) -> None:

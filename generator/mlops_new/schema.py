@@ -278,8 +278,9 @@ def to_yaml(schema: Schema, *, version: str, source: Path | None = None) -> str:
         "# Yours to edit: training, validation, the features, the API, the tests and the drift\n"
         "# check all read this file. `make schema` infers it again (and overwrites your edits).\n"
         "# role: only `feature` columns reach the model; `target` is what it predicts;\n"
-        "# `attribute` columns are kept to slice and group the test set by (gates M6, M7);\n"
-        "# `personal` ones (pii: true) never leave the data file. docs/gates.md explains.\n"
+        "# `attribute` columns are kept to slice and group the test set by (gates M6, M7),\n"
+        "# one `time` column (a date or a year) to backtest over time (M4); `personal` ones\n"
+        "# (pii: true) never leave the data file. docs/gates.md explains.\n"
     )
     body = yaml.safe_dump(schema.as_dict(), sort_keys=False, allow_unicode=True, width=100)
     return header + body

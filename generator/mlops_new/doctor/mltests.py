@@ -103,6 +103,19 @@ def _updates(repo: Repo) -> Found | None:
     return None
 
 
+def _backtest(repo: Repo) -> Found | None:
+    """M4 in a gated project: its backtest gate, and a column with role time to run it on."""
+    found = gate(repo, "M4", "gates.backtest")
+    if not found.points:
+        return found
+    loaded = repo.yaml("data/schema.yaml")
+    data = loaded.data if loaded is not None and loaded.ok else None
+    columns = data.get("columns") if isinstance(data, dict) else None
+    if not any(isinstance(c, dict) and c.get("role") == "time" for c in columns or ()):
+        return Found(0, "data/schema.yaml has no column with role time: the backtest is not run")
+    return found
+
+
 def _review(repo: Repo) -> Found | None:
     """M1 by hand: specs in git, changed through a review that a checklist guides."""
     for name in (".github/pull_request_template.md", ".gitlab/merge_request_templates/Default.md",
@@ -140,7 +153,7 @@ TESTS = (
                   r"ParameterGrid|BayesSearchCV|keras_tuner", "any"),),
            _gate("M3", "tune")),
     MLTest("M4", "The impact of model staleness is known",
-           (_code(r"(?i)\bstaleness\b|backtest"), _docs(r"(?i)backtest"))),
+           (_code(r"(?i)\bstaleness\b|backtest"), _docs(r"(?i)backtest")), (_backtest,)),
     MLTest("M5", "A simpler model is not better",
            (_code(r"DummyClassifier|DummyRegressor|\bbaseline_(model|score|accuracy)\b", "any"),),
            _gate("M5", "gates.simpler")),
