@@ -90,9 +90,16 @@ def make_calls(text: str) -> list[tuple[str, dict[str, str]]]:
     calls = []
     for match in re.finditer(r"(\bmake\b|\$\(MAKE\))([^\n;&|]*)", text):
         words = [w for w in match.group(2).split() if not w.startswith("-")]
-        assigned = dict(w.split("=", 1) for w in words if "=" in w)
+        assigned = dict(_unquoted(*w.split("=", 1)) for w in words if "=" in w)
         calls += [(w, assigned) for w in words if "=" not in w]
     return calls
+
+
+def _unquoted(name: str, value: str) -> tuple[str, str]:
+    """A `NAME=value` of a command line, its value without the shell's quotes around it."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return name, value
 
 
 def reached(calls: list[tuple[str, dict[str, str]]], targets) -> dict[str, str | None]:
