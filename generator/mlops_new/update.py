@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_new import _git, releases
+from mlops_new import _git, lossless, releases
 from mlops_new._steps import Progress, quiet
 from mlops_new.errors import AnswerError, UnknownQuestion, UsageError
 from mlops_new.project import ANSWERS_FILE, Recorded, display
@@ -35,12 +35,27 @@ class UpdateResult:
     removed: list[str] = field(default_factory=list)
     #: Files left with inline conflict markers (and marked unmerged in git).
     conflicts: list[str] = field(default_factory=list)
+    #: Files the user edited that the new release no longer ships: kept as committed (plain
+    #: copier deletes them).
+    kept: list[str] = field(default_factory=list)
+    #: (old, new): files the user edited that the release renamed or moved; the edits were
+    #: merged into the new path (in `conflicts` too where they collided) and the old path
+    #: removed (plain copier drops the edits).
+    carried: list[tuple[str, str]] = field(default_factory=list)
     pretend: bool = False
 
     @property
     def touched(self) -> bool:
-        """Whether any file was (or would be) added, changed, removed or left in conflict."""
-        return bool(self.added or self.changed or self.removed or self.conflicts)
+        """Whether any file was (or would be) added, changed, removed, kept, carried or left
+        in conflict."""
+        buckets = (self.added, self.changed, self.removed, self.conflicts, self.kept)
+        return any(buckets) or bool(self.carried)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether the user must act before committing: conflicts to resolve, or kept files
+        the template no longer ships to delete or keep."""
+        return bool(self.conflicts or self.kept)
 
 
 def update(
@@ -89,12 +104,21 @@ def update(
         return UpdateResult(recorded.path, recorded.commit, recorded.commit, pretend=pretend)
     if not pretend:
         try:
-            _run(recorded.path, recorded, data, target, say)
+            return _apply(recorded.path, top, recorded, data, target, say)
         except BaseException:
             _restore(recorded.path)
             raise
-        return _result(recorded.path, top, recorded.commit)
     return _pretend(recorded, top, data, target, say)
+
+
+def _apply(
+    project: Path, top: Path, recorded: Recorded, data: dict, target: str, say: Progress
+) -> UpdateResult:
+    """copier's update, then what it would have lost of the user's edits brought back."""
+    _run(project, recorded, data, target, say)
+    before = (recorded.commit, recorded.answers)
+    saved = lossless.save(project, top, recorded.source, before, say)
+    return _result(project, top, recorded.commit, saved)
 
 
 def _pretend(recorded: Recorded, top: Path, data: dict, target: str, say: Progress) -> UpdateResult:
@@ -109,8 +133,7 @@ def _pretend(recorded: Recorded, top: Path, data: dict, target: str, say: Progre
         )
         _must(_git.run("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD")
         where = clone / recorded.path.resolve().relative_to(top)
-        _run(where, recorded, data, target, say)
-        result = _result(where, clone.resolve(), recorded.commit)
+        result = _apply(where, clone.resolve(), recorded, data, target, say)
     result.path, result.pretend = recorded.path, True
     return result
 
@@ -205,12 +228,15 @@ def _restore(project: Path) -> None:
         _git.run("clean", "-fdq", "--", ".", cwd=project)
 
 
-def _result(project: Path, top: Path, before: str) -> UpdateResult:
-    """Classify what the update did from `git status`, and find conflict markers."""
+def _result(project: Path, top: Path, before: str, saved: lossless.Saved) -> UpdateResult:
+    """Classify what the update did from `git status`, and find conflict markers; files
+    carried to a new path are listed as carried, not as added and removed."""
     import yaml
 
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
     result = UpdateResult(project, before, str(answers.get("_commit", before)))
+    result.kept, result.carried = saved.kept, saved.carried
+    moved = {name for pair in saved.carried for name in pair}
     status = _git.run(
         "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project
     )
@@ -223,6 +249,8 @@ def _result(project: Path, top: Path, before: str) -> UpdateResult:
         if "R" in code or "C" in code:
             next(entries, None)  # the rename's source path
         name = (top / name).relative_to(project.resolve()).as_posix()
+        if name in moved and name not in saved.conflicts:
+            continue
         if code in _UNMERGED or name.endswith(".rej"):
             result.conflicts.append(name)
         elif code == "??" or "A" in code:
