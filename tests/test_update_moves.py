@@ -1,0 +1,193 @@
+"""`mlops-new update` where plain copier loses the user's work: releases that remove, rename
+or move files the user edited (the `moving` history of tests/update_history.py).
+
+Each release branches from v1.0.0; a copy of one edited v1.0.0 project is updated to each,
+first with --pretend, then for real, then committed and updated again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .helpers import BIN, commit, git, run, tree
+from .update_history import (
+    MOVES,
+    MY_PREDICT_LINE,
+    PREDICT_LINE,
+    TRAIN_LINE,
+    mlops,
+    state,
+    summary,
+)
+
+#: What each release's update reports, beyond `.copier-answers.yml` changed.
+EXPECTED = {
+    "v1.1.0": {"kept": {"notebooks/README.md"}},
+    "v1.2.0": {"carried": {"src/p/features.py → src/p/featurize.py"}},
+    "v1.3.0": {"carried": {"src/p/train.py → src/p/fit.py"}},
+    "v1.4.0": {"carried": {"CHANGELOG.md → docs/CHANGELOG.md"}},
+    "v1.5.0": {
+        "kept": {"notebooks/README.md"},
+        "carried": {"src/p/predict.py → src/p/inference.py"},
+        "conflict": {"params.yaml", "src/p/inference.py"},
+    },
+}
+
+
+@dataclass
+class Updated:
+    tag: str
+    project: Path
+    before: tuple
+    pretend: object
+    after_pretend: tuple
+    proc: object
+
+
+@pytest.fixture(scope="module")
+def update_to(tmp_path_factory, moving_base, session_env):
+    """A copy of the edited v1.0.0 project updated to a release (once per release)."""
+    done: dict[str, Updated] = {}
+
+    def make(tag: str) -> Updated:
+        if tag not in done:
+            project = tmp_path_factory.mktemp(f"moved-{tag}") / "p"
+            shutil.copytree(moving_base, project, symlinks=True)
+            before = state(project, session_env)
+            pretend = mlops("update", "--pretend", "--vcs-ref", tag, cwd=project, env=session_env)
+            after_pretend = state(project, session_env)
+            proc = mlops("update", "--vcs-ref", tag, cwd=project, env=session_env)
+            done[tag] = Updated(tag, project, before, pretend, after_pretend, proc)
+        return done[tag]
+
+    return make
+
+
+@pytest.fixture(params=sorted(MOVES))
+def updated(request, update_to) -> Updated:
+    return update_to(request.param)
+
+
+def added_lines(project: Path, env) -> set[str]:
+    """Every line the user's last commit added, blank ones aside."""
+    diff = git("diff", "-U0", "HEAD~1", "HEAD", cwd=project, env=env)
+    lines = (ln[1:] for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
+    return {ln for ln in lines if ln.strip()}
+
+
+def lines_of(project: Path) -> set[str]:
+    """Every line of every file in the project."""
+    found: set[str] = set()
+    for name in tree(project):
+        found.update((project / name).read_text(encoding="utf-8", errors="replace").splitlines())
+    return found
+
+
+def test_update_loses_no_line_the_user_added(updated, session_env) -> None:
+    mine = added_lines(updated.project, session_env)
+    assert len(mine) >= 6
+    assert mine - lines_of(updated.project) == set()
+
+
+def test_update_lists_kept_carried_and_conflicts(updated) -> None:
+    proc = updated.proc
+    expected = EXPECTED[updated.tag]
+    assert summary(proc.stdout) == {"changed": {".copier-answers.yml"}, **expected}
+    attention = "kept" in expected or "conflict" in expected
+    assert proc.returncode == (1 if attention else 0), proc.stdout + proc.stderr
+    if "kept" in expected:
+        assert "Files you edited that the template no longer ships (kept):" in proc.stdout
+    if "carried" in expected:
+        assert "Your edits to files the template renamed or moved (carried):" in proc.stdout
+
+
+def test_pretend_writes_nothing_and_reports_the_same(updated) -> None:
+    assert updated.after_pretend == updated.before
+    assert updated.pretend.returncode == 0, updated.pretend.stdout + updated.pretend.stderr
+    would = {
+        label.removeprefix("would "): files
+        for label, files in summary(updated.pretend.stdout).items()
+    }
+    renamed = {"keep": "kept", "carry": "carried", "change": "changed"}
+    assert {renamed.get(k, k): v for k, v in would.items()} == summary(updated.proc.stdout)
+    assert "Dry run: nothing was written." in updated.pretend.stdout
+
+
+def test_old_paths_are_gone_and_kept_files_are_as_committed(updated, session_env) -> None:
+    project = updated.project
+    for pair in EXPECTED[updated.tag].get("carried", ()):
+        old, new = pair.split(" → ")
+        assert not (project / old).exists() and (project / new).is_file(), pair
+    for name in EXPECTED[updated.tag].get("kept", ()):
+        committed = git("show", f"HEAD:{name}", cwd=project, env=session_env)
+        assert (project / name).read_text(encoding="utf-8") == committed
+        assert git("status", "--porcelain", "--", name, cwd=project, env=session_env) == ""
+
+
+def test_second_update_is_a_no_op(updated, session_env, tmp_path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(updated.project, project, symlinks=True)
+    commit(project, session_env, f"Update from template {updated.tag}")
+    before = state(project, session_env)
+    again = mlops("update", "--vcs-ref", updated.tag, cwd=project, env=session_env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "up to date" in again.stdout
+    assert state(project, session_env) == before
+
+
+# ---- the merged contents -------------------------------------------------------------------
+
+
+def test_renamed_file_with_the_same_content_gets_the_users_edit(update_to, moving_base) -> None:
+    updated = update_to("v1.2.0")
+    project = updated.project
+    text = (project / "src/p/featurize.py").read_text(encoding="utf-8")
+    assert text == (moving_base / "src/p/features.py").read_text(encoding="utf-8")
+
+
+def test_renamed_file_with_changed_content_merges_both(update_to) -> None:
+    updated = update_to("v1.3.0")
+    project = updated.project
+    text = (project / "src/p/fit.py").read_text(encoding="utf-8")
+    assert text.startswith(TRAIN_LINE + "\n")
+    assert text.endswith("def my_train_helper() -> int:\n    return 1\n")
+    assert "<<<<<<<" not in text
+
+
+def test_moved_file_keeps_the_users_entry(update_to) -> None:
+    updated = update_to("v1.4.0")
+    project = updated.project
+    text = (project / "docs/CHANGELOG.md").read_text(encoding="utf-8")
+    assert text.endswith("\n- my own changelog entry\n")
+
+
+def test_carried_conflict_is_inline_and_unmerged(update_to, session_env) -> None:
+    updated = update_to("v1.5.0")
+    project = updated.project
+    text = (project / "src/p/inference.py").read_text(encoding="utf-8")
+    assert text.startswith(
+        f"<<<<<<< before updating\n{MY_PREDICT_LINE}\n=======\n{PREDICT_LINE}\n"
+        ">>>>>>> after updating\n"
+    )
+    unmerged = git("ls-files", "--unmerged", cwd=project, env=session_env).splitlines()
+    stages = {(line.split("\t")[1], line.split()[2]) for line in unmerged}
+    assert {s for name, s in stages if name == "src/p/inference.py"} == {"1", "2", "3"}
+    assert {name for name, _ in stages} == {"params.yaml", "src/p/inference.py"}
+    assert "git checkout --ours" in updated.proc.stdout
+    ours = git("show", ":2:src/p/inference.py", cwd=project, env=session_env)
+    assert ours.startswith(MY_PREDICT_LINE + "\n")
+
+
+def test_plain_copier_loses_what_mlops_new_keeps(moving_base, session_env, tmp_path) -> None:
+    """The scenarios of docs/updating.md's table, with plain `copier update`."""
+    project = tmp_path / "p"
+    shutil.copytree(moving_base, project, symlinks=True)
+    command = [BIN / "copier", "update", "--defaults", "--conflict", "inline", "-q"]
+    run([*command, "--vcs-ref", "v1.5.0"], cwd=project, env=session_env, check=True)
+    assert not (project / "notebooks/README.md").exists()
+    assert not (project / "src/p/predict.py").exists()
+    assert MY_PREDICT_LINE not in (project / "src/p/inference.py").read_text(encoding="utf-8")
