@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import BIN, commit, git, run, tree
+from .helpers import BIN, ROOT, commit, git, run, tree
 from .update_history import (
     MOVES,
     MY_PREDICT_LINE,
@@ -191,3 +191,18 @@ def test_plain_copier_loses_what_mlops_new_keeps(moving_base, session_env, tmp_p
     assert not (project / "notebooks/README.md").exists()
     assert not (project / "src/p/predict.py").exists()
     assert MY_PREDICT_LINE not in (project / "src/p/inference.py").read_text(encoding="utf-8")
+
+
+def test_abort_command_restores_the_project(update_to, session_env, tmp_path) -> None:
+    updated = update_to("v1.5.0")
+    project = tmp_path / "p"
+    shutil.copytree(updated.project, project, symlinks=True)
+    abort = updated.proc.stdout.splitlines()[-1].strip()
+    run(["sh", "-c", abort], cwd=project, env=session_env, check=True)
+    assert state(project, session_env) == updated.before
+
+
+def test_updating_page_shows_this_summary(update_to) -> None:
+    page = (ROOT / "docs" / "updating.md").read_text(encoding="utf-8")
+    shown = page.split("The summary has a section for each:\n\n```text\n", 1)[1].split("```")[0]
+    assert update_to("v1.5.0").proc.stdout.startswith(shown)

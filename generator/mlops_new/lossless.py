@@ -43,19 +43,9 @@ class Moves:
 def render(source: str, ref: str, answers: Mapping[str, Any], dest: Path) -> Path:
     """Render release `ref` of the template at `source` with `answers` into `dest`, as
     `copier copy` would (every other question takes its default)."""
-    from mlops_new._copier import user_errors, worker_class
+    from mlops_new._copier import render as copier_render
 
-    with user_errors(f"cannot render the template at {ref}"):
-        worker_class()(
-            src_path=source,
-            dst_path=dest,
-            data=dict(answers),
-            vcs_ref=ref,
-            defaults=True,
-            overwrite=True,
-            unsafe=False,
-            quiet=True,
-        ).run_copy()
+    copier_render(source, dest, answers, ref, doing=f"cannot render the template at {ref}")
     return dest
 
 

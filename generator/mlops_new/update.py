@@ -19,8 +19,9 @@ from mlops_new.project import read as read_recorded
 #: The labels copier gives the two sides of an inline conflict.
 _MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
-#: Undoes an update from inside the project: tracked files back to HEAD, new files deleted.
-ABORT = "git restore --source=HEAD --staged --worktree -- . && git clean -fd -- ."
+#: Undoes an update from inside the project: the index (unmerged entries too) and tracked
+#: files back to HEAD, new files deleted.
+ABORT = "git reset -q -- . && git restore --source=HEAD --worktree -- . && git clean -fd -- ."
 
 
 @dataclass
@@ -224,7 +225,8 @@ def _validate(
 def _restore(project: Path) -> None:
     """Put the project back as it was committed (the tree was clean before the update)."""
     with contextlib.suppress(UsageError):
-        _git.run("restore", "--source=HEAD", "--staged", "--worktree", "--", ".", cwd=project)
+        _git.run("reset", "--quiet", "--", ".", cwd=project)  # unmerged entries too
+        _git.run("restore", "--source=HEAD", "--worktree", "--", ".", cwd=project)
         _git.run("clean", "-fdq", "--", ".", cwd=project)
 
 

@@ -118,10 +118,10 @@ def report(result: UpdateResult, shown: str) -> str:
     if result.removed:
         lines.append("Removed files stay in your last commit: `git checkout HEAD -- FILE`.")
     if result.kept:
-        lines.append(
-            f"{_files(len(result.kept))} kept that the template no longer ships: delete each "
-            "you no longer need (`git rm FILE`), or keep it as your own."
-        )
+        lines += [
+            f"{_files(len(result.kept))} kept that the template no longer ships: delete each",
+            "you no longer need (`git rm FILE`), or keep it as your own.",
+        ]
     if result.conflicts:
         lines += [
             f"{_files(len(result.conflicts))} in conflict. In each, yours is between "
