@@ -19,6 +19,7 @@ from .update_history import (
     MY_PREDICT_LINE,
     PREDICT_LINE,
     TRAIN_LINE,
+    USER_MODULES,
     mlops,
     state,
     summary,
@@ -35,7 +36,13 @@ EXPECTED = {
         "carried": {"src/p/predict.py → src/p/inference.py"},
         "conflict": {"params.yaml", "src/p/inference.py"},
     },
+    "package_name=q": {
+        "carried": {f"src/p/{n}.py → src/q/{n}.py" for n in ("features", "predict", "train")},
+        "moved": {f"src/p/{n} → src/q/{n}" for n in ("mine.py", "extras/helpers.py")},
+    },
 }
+#: The labels of the update report for what plain copier would lose.
+SAVED = {"kept", "carried", "moved", "conflict"}
 
 
 @dataclass
@@ -48,26 +55,32 @@ class Updated:
     proc: object
 
 
+#: The update of each scenario: to a release of MOVES, or an answer that moves the package.
+ARGS = {tag: ["--vcs-ref", tag] for tag in MOVES} | {
+    "package_name=q": ["--vcs-ref", ":current:", "-d", "package_name=q"]
+}
+
+
 @pytest.fixture(scope="module")
 def update_to(tmp_path_factory, moving_base, session_env):
-    """A copy of the edited v1.0.0 project updated to a release (once per release)."""
+    """A copy of the edited v1.0.0 project updated as ARGS[key] says (once per key)."""
     done: dict[str, Updated] = {}
 
-    def make(tag: str) -> Updated:
-        if tag not in done:
-            project = tmp_path_factory.mktemp(f"moved-{tag}") / "p"
+    def make(key: str) -> Updated:
+        if key not in done:
+            project = tmp_path_factory.mktemp("moved") / "p"
             shutil.copytree(moving_base, project, symlinks=True)
             before = state(project, session_env)
-            pretend = mlops("update", "--pretend", "--vcs-ref", tag, cwd=project, env=session_env)
+            pretend = mlops("update", "--pretend", *ARGS[key], cwd=project, env=session_env)
             after_pretend = state(project, session_env)
-            proc = mlops("update", "--vcs-ref", tag, cwd=project, env=session_env)
-            done[tag] = Updated(tag, project, before, pretend, after_pretend, proc)
-        return done[tag]
+            proc = mlops("update", *ARGS[key], cwd=project, env=session_env)
+            done[key] = Updated(key, project, before, pretend, after_pretend, proc)
+        return done[key]
 
     return make
 
 
-@pytest.fixture(params=sorted(MOVES))
+@pytest.fixture(params=sorted(ARGS))
 def updated(request, update_to) -> Updated:
     return update_to(request.param)
 
@@ -96,8 +109,11 @@ def test_update_loses_no_line_the_user_added(updated, session_env) -> None:
 def test_update_lists_kept_carried_and_conflicts(updated) -> None:
     proc = updated.proc
     expected = EXPECTED[updated.tag]
-    assert summary(proc.stdout) == {"changed": {".copier-answers.yml"}, **expected}
-    attention = "kept" in expected or "conflict" in expected
+    found = summary(proc.stdout)
+    assert {k: v for k, v in found.items() if k in SAVED} == expected
+    if updated.tag in MOVES:
+        assert found == {"changed": {".copier-answers.yml"}, **expected}
+    attention = bool((SAVED - {"carried"}) & set(expected))
     assert proc.returncode == (1 if attention else 0), proc.stdout + proc.stderr
     if "kept" in expected:
         assert "Files you edited that the template no longer ships (kept):" in proc.stdout
@@ -112,14 +128,16 @@ def test_pretend_writes_nothing_and_reports_the_same(updated) -> None:
         label.removeprefix("would "): files
         for label, files in summary(updated.pretend.stdout).items()
     }
-    renamed = {"keep": "kept", "carry": "carried", "change": "changed"}
+    renamed = {"keep": "kept", "carry": "carried", "move": "moved"}
+    renamed |= {"add": "added", "change": "changed", "remove": "removed"}
     assert {renamed.get(k, k): v for k, v in would.items()} == summary(updated.proc.stdout)
     assert "Dry run: nothing was written." in updated.pretend.stdout
 
 
 def test_old_paths_are_gone_and_kept_files_are_as_committed(updated, session_env) -> None:
     project = updated.project
-    for pair in EXPECTED[updated.tag].get("carried", ()):
+    expected = EXPECTED[updated.tag]
+    for pair in [*expected.get("carried", ()), *expected.get("moved", ())]:
         old, new = pair.split(" → ")
         assert not (project / old).exists() and (project / new).is_file(), pair
     for name in EXPECTED[updated.tag].get("kept", ()):
@@ -133,7 +151,7 @@ def test_second_update_is_a_no_op(updated, session_env, tmp_path) -> None:
     shutil.copytree(updated.project, project, symlinks=True)
     commit(project, session_env, f"Update from template {updated.tag}")
     before = state(project, session_env)
-    again = mlops("update", "--vcs-ref", updated.tag, cwd=project, env=session_env)
+    again = mlops("update", "--vcs-ref", ":current:", cwd=project, env=session_env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "up to date" in again.stdout
     assert state(project, session_env) == before
@@ -206,3 +224,22 @@ def test_updating_page_shows_this_summary(update_to) -> None:
     page = (ROOT / "docs" / "updating.md").read_text(encoding="utf-8")
     shown = page.split("The summary has a section for each:\n\n```text\n", 1)[1].split("```")[0]
     assert update_to("v1.5.0").proc.stdout.startswith(shown)
+
+
+def test_answer_that_moves_the_package_takes_the_users_modules(update_to, moving_base) -> None:
+    project = update_to("package_name=q").project
+    assert not [name for name in tree(project) if name.startswith("src/p/")]
+    for name in USER_MODULES:
+        moved = project / name.replace("src/p/", "src/q/", 1)
+        assert moved.read_text(encoding="utf-8") == USER_MODULES[name], name
+    text = (project / "src/q/train.py").read_text(encoding="utf-8")
+    assert text.endswith("def my_train_helper() -> int:\n    return 1\n")
+
+
+def test_plain_copier_leaves_the_users_modules_behind(moving_base, session_env, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(moving_base, project, symlinks=True)
+    command = [BIN / "copier", "update", "--defaults", "--conflict", "inline", "-q"]
+    run([*command, "-d", "package_name=q"], cwd=project, env=session_env, check=True)
+    assert (project / "src/p/mine.py").is_file() and not (project / "src/q/mine.py").exists()
+    assert "my_train_helper" not in (project / "src/q/train.py").read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ from .helpers import (
     release,
     run,
     template_repo,
+    write_tree,
 )
 
 PKG = "template/src/{{ package_name }}"
@@ -147,7 +148,7 @@ def state(path: Path, env) -> tuple:
     return contents(path), status, git("rev-parse", "HEAD", cwd=path, env=env)
 
 
-LABELS = {"added", "changed", "removed", "conflict", "kept", "carried"}
+LABELS = {"added", "changed", "removed", "conflict", "kept", "carried", "moved"}
 
 
 def summary(stdout: str) -> dict[str, set[str]]:
@@ -207,6 +208,11 @@ USER_EDITS = {
     "CHANGELOG.md": {"append": "\n- my own changelog entry\n"},
     "src/p/predict.py": {"first_line": MY_PREDICT_LINE},
 }
+#: The user's own files in the package of that project.
+USER_MODULES = {
+    "src/p/mine.py": "def mine() -> int:\n    return 7\n",
+    "src/p/extras/helpers.py": "def helper() -> str:\n    return 'mine'\n",
+}
 
 
 def _renamed(repo: Path, old: str, new: str, **change: str) -> dict[str, str | None]:
@@ -241,8 +247,8 @@ def moving(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
 
 @pytest.fixture(scope="session")
 def moving_base(tmp_path_factory, moving, session_env) -> Path:
-    """A project made at v1.0.0 of the `moving` history, with USER_EDITS and n_estimators
-    raised to 300, committed."""
+    """A project made at v1.0.0 of the `moving` history, with USER_EDITS, USER_MODULES and
+    n_estimators raised to 300, committed."""
     project = project_at(tmp_path_factory.mktemp("moving-base"), moving, session_env, "v1.0.0")
     for name, change in USER_EDITS.items():
         edit(project / name, **change)
@@ -251,5 +257,6 @@ def moving_base(tmp_path_factory, moving, session_env) -> Path:
     (project / "params.yaml").write_text(
         params.replace("  n_estimators: 100\n", "  n_estimators: 300\n", 1), encoding="utf-8"
     )
+    write_tree(project, USER_MODULES)
     commit(project, session_env)
     return project

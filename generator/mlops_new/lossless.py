@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlops_new import _git
@@ -29,6 +29,9 @@ class Saved:
     carried: list[tuple[str, str]] = field(default_factory=list)
     #: New paths among `carried` whose merge left conflict markers (marked unmerged in git).
     conflicts: list[str] = field(default_factory=list)
+    #: (old, new): the user's own files (no template's) in a folder the release moved, such
+    #: as the package after `-d package_name=new`: moved with it.
+    moved: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,21 @@ def moves(old: Path, new: Path, scratch: Path) -> Moves:
     return Moves(sorted(removed), renamed)
 
 
+def folders(found: Moves, new: Path) -> dict[str, str]:
+    """Folders the template moved: every file renamed out of one went to one other folder,
+    and the new render has nothing left in it."""
+    targets: dict[str, set[str]] = {}
+    for name, target in found.renamed.items():
+        old, now = PurePosixPath(name).parent, PurePosixPath(target).parent
+        if old != now and old.parts and now.parts:
+            targets.setdefault(old.as_posix(), set()).add(now.as_posix())
+    return {
+        folder: next(iter(to))
+        for folder, to in targets.items()
+        if len(to) == 1 and not (new / folder).exists()
+    }
+
+
 def save(
     project: Path, top: Path, source: str, before: tuple[str, Mapping[str, Any]], say: Progress
 ) -> Saved:
@@ -111,6 +129,8 @@ def save(
                 if head.carry(name, target, old / name, new / target):
                     saved.conflicts.append(target)
                 saved.carried.append((name, target))
+        for folder, target in sorted(folders(found, new).items()):
+            saved.moved += head.move_own(folder, target, old)
     return saved
 
 
@@ -146,6 +166,24 @@ class _Head:
         if committed is None or not rendered.is_file():
             return False
         return committed != self._git("hash-object", "--", str(rendered))
+
+    def move_own(self, folder: str, target: str, rendered: Path) -> list[tuple[str, str]]:
+        """Move the committed files under `folder` that the render `rendered` does not have
+        (the user's own) to the same place under `target`, in the work tree."""
+        listed = self._git(
+            "ls-tree", "-r", "--name-only", "--full-tree", "HEAD", "--", self._path(folder)
+        )
+        cut = 0 if self.prefix == "." else len(self.prefix) + 1
+        done = []
+        for name in (line[cut:] for line in listed.splitlines()):
+            dest = target + name[len(folder) :]
+            here, there = self.project / name, self.project / dest
+            if (rendered / name).exists() or not here.exists() or there.exists():
+                continue
+            there.parent.mkdir(parents=True, exist_ok=True)
+            here.rename(there)
+            done.append((name, dest))
+        return done
 
     def restore(self, name: str) -> None:
         """`name` back in the work tree and the index as committed."""

@@ -43,6 +43,9 @@ class UpdateResult:
     #: merged into the new path (in `conflicts` too where they collided) and the old path
     #: removed (plain copier drops the edits).
     carried: list[tuple[str, str]] = field(default_factory=list)
+    #: (old, new): the user's own files in a folder the update moved (the package, after
+    #: `-d package_name=...`), moved with it (plain copier leaves them behind).
+    moved: list[tuple[str, str]] = field(default_factory=list)
     pretend: bool = False
 
     @property
@@ -50,13 +53,13 @@ class UpdateResult:
         """Whether any file was (or would be) added, changed, removed, kept, carried or left
         in conflict."""
         buckets = (self.added, self.changed, self.removed, self.conflicts, self.kept)
-        return any(buckets) or bool(self.carried)
+        return any(buckets) or bool(self.carried or self.moved)
 
     @property
     def needs_attention(self) -> bool:
-        """Whether the user must act before committing: conflicts to resolve, or kept files
-        the template no longer ships to delete or keep."""
-        return bool(self.conflicts or self.kept)
+        """Whether the user must act before committing: conflicts to resolve, kept files the
+        template no longer ships to delete or keep, or own files moved (their imports)."""
+        return bool(self.conflicts or self.kept or self.moved)
 
 
 def update(
@@ -237,8 +240,8 @@ def _result(project: Path, top: Path, before: str, saved: lossless.Saved) -> Upd
 
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
     result = UpdateResult(project, before, str(answers.get("_commit", before)))
-    result.kept, result.carried = saved.kept, saved.carried
-    moved = {name for pair in saved.carried for name in pair}
+    result.kept, result.carried, result.moved = saved.kept, saved.carried, saved.moved
+    moved = {name for pair in saved.carried + saved.moved for name in pair}
     status = _git.run(
         "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project
     )

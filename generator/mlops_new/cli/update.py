@@ -47,10 +47,11 @@ def command(
     The project must be a clean git tree (commit or stash first). copier re-applies your
     changes on top of the new release; edits that collide with the template's are left as
     inline conflict markers and marked unmerged in git. Where plain copier would lose your
-    work, it does not: a file you edited that the release removes is kept, and your edits
-    to a file it renames or moves are merged into the new path. Prints the files added,
-    changed, removed, kept, carried and in conflict. Exit 0: updated (or already up to
-    date); 1: conflicts to resolve or kept files to review (what to do is printed); 2:
+    work, it does not: a file you edited that the release removes is kept, your edits to
+    a file it renames or moves are merged into the new path, and your own files in a
+    folder it moves (the package) move with it. Prints the files added, changed, removed,
+    kept, carried, moved and in conflict. Exit 0: updated (or already up to date); 1:
+    conflicts to resolve, kept or moved files to review (what to do is printed); 2:
     nothing done (the reason on one line). Plain `copier update --defaults --conflict
     inline` does the rest without mlops-new.
     """
@@ -83,6 +84,10 @@ def _saved(result: UpdateResult) -> list[str]:
     if result.carried:
         lines.append(f"Your edits to files the template renamed or moved ({carry}):")
         lines += [f"  {carry:<14} {old} → {new}" for old, new in result.carried]
+    if result.moved:
+        move = "would move" if result.pretend else "moved"
+        lines.append(f"Your own files in a folder the template moved ({move} with it):")
+        lines += [f"  {move:<14} {old} → {new}" for old, new in result.moved]
     return lines
 
 
@@ -107,6 +112,7 @@ def report(result: UpdateResult, shown: str) -> str:
     counted = [*zip(counts, labels, strict=True)]
     keep, carry = ("would keep", "would carry") if result.pretend else ("kept", "carried")
     counted += [(len(result.kept), keep), (len(result.carried), carry)]
+    counted.append((len(result.moved), "would move" if result.pretend else "moved"))
     lines.append(", ".join(f"{n} {w}" for n, w in counted if n))
     if result.pretend:
         lines.append("Dry run: nothing was written. Run without --pretend to update.")
@@ -122,6 +128,8 @@ def report(result: UpdateResult, shown: str) -> str:
             f"{_files(len(result.kept))} kept that the template no longer ships: delete each",
             "you no longer need (`git rm FILE`), or keep it as your own.",
         ]
+    if result.moved:
+        lines.append("Your own files moved: fix what they import from the old folder.")
     if result.conflicts:
         lines += [
             f"{_files(len(result.conflicts))} in conflict. In each, yours is between "
