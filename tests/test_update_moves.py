@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import BIN, ROOT, commit, git, run, tree
+from .helpers import BIN, ROOT, commit, git, release, run, template_repo, tree
 from .update_history import (
     MOVES,
     MY_PREDICT_LINE,
@@ -243,3 +243,36 @@ def test_plain_copier_leaves_the_users_modules_behind(moving_base, session_env, 
     run([*command, "-d", "package_name=q"], cwd=project, env=session_env, check=True)
     assert (project / "src/p/mine.py").is_file() and not (project / "src/q/mine.py").exists()
     assert "my_train_helper" not in (project / "src/q/train.py").read_text(encoding="utf-8")
+
+
+# ---- a file git cannot merge ---------------------------------------------------------------
+
+TINY = {
+    "copier.yml": "name:\n  type: str\n  default: tiny\n",
+    "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml }}",
+}
+LOGO = bytes(range(256)) * 4
+
+
+def test_renamed_binary_file_stays_the_users_and_in_conflict(session_env, tmp_path) -> None:
+    repo = tmp_path / "t"
+    repo.mkdir()
+    (repo / "logo.bin").write_bytes(LOGO)
+    template_repo(repo, {"v1.0.0": TINY}, session_env)
+    (repo / "img").mkdir()
+    (repo / "img/logo.bin").write_bytes(LOGO)
+    release(repo, "v2.0.0", {"logo.bin": None}, session_env)
+    project = tmp_path / "p"
+    copy = [BIN / "copier", "copy", "--defaults", "-q", "--vcs-ref", "v1.0.0", repo, project]
+    run(copy, cwd=tmp_path, env=session_env, check=True)
+    mine = LOGO[::-1]
+    (project / "logo.bin").write_bytes(mine)
+    commit(project, session_env)
+    proc = mlops("update", cwd=project, env=session_env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = summary(proc.stdout)
+    assert (found["carried"], found["conflict"]) == ({"logo.bin → img/logo.bin"}, {"img/logo.bin"})
+    assert (project / "img/logo.bin").read_bytes() == mine
+    assert not (project / "logo.bin").exists()
+    unmerged = git("ls-files", "--unmerged", cwd=project, env=session_env)
+    assert {line.split("\t")[1] for line in unmerged.splitlines()} == {"img/logo.bin"}

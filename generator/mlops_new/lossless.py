@@ -196,19 +196,18 @@ class _Head:
         ours = self.blob(name)
         assert ours is not None
         mode = self._git("ls-tree", "HEAD", "--", self._path(name)).split()[0]
+        mine = _bytes(self.top, "cat-file", "blob", ours).stdout
         with tempfile.TemporaryDirectory(prefix="mlops-new-merge-") as tmp:
-            mine = Path(tmp, "ours")
-            mine.write_bytes(_bytes(self.top, "cat-file", "blob", ours).stdout)
+            Path(tmp, "ours").write_bytes(mine)
             labels = [arg for label in LABELS for arg in ("-L", label)]
-            merged = _bytes(self.top, "merge-file", "-p", *labels, mine, base, theirs)
-        if not 0 <= merged.returncode <= 127:
-            why = merged.stderr.decode(errors="replace").strip() or "git merge-file failed"
-            raise UsageError(f"cannot merge your edits to {name} into {target}: {why}")
+            merged = _bytes(self.top, "merge-file", "-p", *labels, Path(tmp, "ours"), base, theirs)
         path = self.project / target
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(merged.stdout)
+        # A file git cannot merge (a binary one) stays the user's, in conflict with theirs.
+        clean = merged.returncode == 0
+        path.write_bytes(merged.stdout if 0 <= merged.returncode <= 127 else mine)
         (self.project / name).unlink(missing_ok=True)
-        if merged.returncode == 0:
+        if clean:
             return False
         where = self._path(target)
         stages = [f"0 {'0' * 40}\t{where}", f"{mode} {ours} 2\t{where}"]
