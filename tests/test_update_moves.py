@@ -276,3 +276,19 @@ def test_renamed_binary_file_stays_the_users_and_in_conflict(session_env, tmp_pa
     assert not (project / "logo.bin").exists()
     unmerged = git("ls-files", "--unmerged", cwd=project, env=session_env)
     assert {line.split("\t")[1] for line in unmerged.splitlines()} == {"img/logo.bin"}
+
+
+def test_library_result_lists_kept_and_carried(moving_base, session_env, monkeypatch, tmp_path):
+    """`mlops_new.update(..., pretend=True)` gives the same lists as typed fields."""
+    from mlops_new.update import update
+
+    for key, value in session_env.items():
+        monkeypatch.setenv(key, value)
+    project = tmp_path / "p"
+    shutil.copytree(moving_base, project, symlinks=True)
+    result = update(project, vcs_ref="v1.5.0", pretend=True)
+    assert (result.pretend, result.needs_attention) == (True, True)
+    assert result.kept == ["notebooks/README.md"]
+    assert result.carried == [("src/p/predict.py", "src/p/inference.py")]
+    assert result.conflicts == ["params.yaml", "src/p/inference.py"]
+    assert (result.added, result.removed, result.moved) == ([], [], [])
