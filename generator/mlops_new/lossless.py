@@ -55,19 +55,21 @@ def render(source: str, ref: str, answers: Mapping[str, Any], dest: Path) -> Pat
 def moves(old: Path, new: Path, scratch: Path) -> Moves:
     """The files removed and renamed between two renders, from `git diff -M` of their trees
     in the scratch repository `scratch` (a folder that need not exist yet)."""
-    _must(_git.run("init", "--quiet", "--bare", str(scratch)), "cannot make a scratch repository")
+    _git.must(
+        _git.run("init", "--quiet", "--bare", str(scratch)), "cannot make a scratch repository"
+    )
     trees = []
     for tree in (old, new):
         git = ("--git-dir", str(scratch), "--work-tree", str(tree))
-        _must(_git.run(*git, "read-tree", "--empty"), "cannot read a render")
-        _must(_git.run(*git, "add", "--all", "--force", cwd=tree), "cannot read a render")
+        _git.must(_git.run(*git, "read-tree", "--empty"), "cannot read a render")
+        _git.must(_git.run(*git, "add", "--all", "--force", cwd=tree), "cannot read a render")
         written = _git.run(*git, "write-tree")
-        _must(written, "cannot read a render")
+        _git.must(written, "cannot read a render")
         trees.append(written.stdout.strip())
     diff = _git.run(
         "--git-dir", str(scratch), "diff-tree", "-r", "-M", "--name-status", "-z", *trees
     )
-    _must(diff, "cannot compare the renders")
+    _git.must(diff, "cannot compare the renders")
     fields = iter(diff.stdout.split("\0"))
     removed, renamed = [], {}
     for status in fields:
@@ -147,7 +149,7 @@ class _Head:
 
     def _git(self, *args: str) -> str:
         proc = _git.run(*args, cwd=self.top)
-        _must(proc, f"git {args[0]} failed while keeping your edits")
+        _git.must(proc, f"git {args[0]} failed while keeping your edits")
         return proc.stdout.strip()
 
     def blob(self, name: str) -> str | None:
@@ -227,8 +229,3 @@ def _bytes(cwd: Path, *args: str | Path, stdin: str = ""):
     return subprocess.run(
         ["git", *map(str, args)], cwd=cwd, input=stdin.encode(), capture_output=True, check=False
     )
-
-
-def _must(proc, message: str) -> None:
-    if proc.returncode != 0:
-        raise UsageError(f"{message}: {_git.reason(proc)}")

@@ -131,20 +131,17 @@ def _pretend(recorded: Recorded, top: Path, data: dict, target: str, say: Progre
         say("Cloning the project to try the update")
         clone = Path(tmp, "project")
         head = _git.run("rev-parse", "HEAD", cwd=top).stdout.strip()
-        _must(
+        _git.must(
             _git.run("clone", "--quiet", "--no-checkout", str(top), str(clone)),
             "cannot clone the project to try the update",
         )
-        _must(_git.run("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD")
+        _git.must(
+            _git.run("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD"
+        )
         where = clone / recorded.path.resolve().relative_to(top)
         result = _apply(where, clone.resolve(), recorded, data, target, say)
     result.path, result.pretend = recorded.path, True
     return result
-
-
-def _must(proc, message: str) -> None:
-    if proc.returncode != 0:
-        raise UsageError(f"{message}: {_git.reason(proc)}")
 
 
 def _repository(project: Path, shown: str) -> Path:
@@ -245,7 +242,7 @@ def _result(project: Path, top: Path, before: str, saved: lossless.Saved) -> Upd
     status = _git.run(
         "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project
     )
-    _must(status, "cannot read git status after the update")
+    _git.must(status, "cannot read git status after the update")
     entries = iter(status.stdout.split("\0"))
     for entry in entries:
         if not entry:
