@@ -292,3 +292,20 @@ def test_library_result_lists_kept_and_carried(moving_base, session_env, monkeyp
     assert result.carried == [("src/p/predict.py", "src/p/inference.py")]
     assert result.conflicts == ["params.yaml", "src/p/inference.py"]
     assert (result.added, result.removed, result.moved) == ([], [], [])
+
+
+@pytest.mark.parametrize("key", ["v1.5.0", "package_name=q"])
+def test_a_project_in_a_folder_of_a_larger_repository(key, moving_base, session_env, tmp_path):
+    mono = tmp_path / "mono"
+    shutil.copytree(
+        moving_base, mono / "apps/p", symlinks=True, ignore=shutil.ignore_patterns(".git")
+    )
+    commit(mono, session_env, "A repository of several projects")
+    proc = mlops("update", *ARGS[key], cwd=mono / "apps/p", env=session_env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = summary(proc.stdout)
+    assert {k: v for k, v in found.items() if k in SAVED} == EXPECTED[key]
+    assert added_lines(moving_base, session_env) - lines_of(mono / "apps/p") == set()
+    unmerged = git("ls-files", "--unmerged", cwd=mono, env=session_env).splitlines()
+    expected = {f"apps/p/{name}" for name in EXPECTED[key].get("conflict", ())}
+    assert {line.split("\t")[1] for line in unmerged} == expected
