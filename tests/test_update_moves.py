@@ -309,3 +309,17 @@ def test_a_project_in_a_folder_of_a_larger_repository(key, moving_base, session_
     unmerged = git("ls-files", "--unmerged", cwd=mono, env=session_env).splitlines()
     expected = {f"apps/p/{name}" for name in EXPECTED[key].get("conflict", ())}
     assert {line.split("\t")[1] for line in unmerged} == expected
+
+
+def test_a_tool_turned_off_keeps_its_file_the_user_edited(moving_base, session_env, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(moving_base, project, symlinks=True)
+    (project / "Dockerfile").write_text("# my own base image\n", encoding="utf-8")
+    commit(project, session_env, "My Dockerfile")
+    args = ["--vcs-ref", ":current:", "-d", "docker=no"]
+    proc = mlops("update", *args, cwd=project, env=session_env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = summary(proc.stdout)
+    assert found["kept"] == {"Dockerfile"}
+    assert {".dockerignore", ".github/workflows/release.yml"} == found["removed"]
+    assert (project / "Dockerfile").read_text(encoding="utf-8") == "# my own base image\n"
