@@ -74,9 +74,18 @@ def _files(count: int) -> str:
     return f"{count} file" + ("" if count == 1 else "s")
 
 
+#: The labels of what plain copier would have lost, after an update and with --pretend.
+_SAVED = ("kept", "carried", "moved")
+_WOULD_SAVE = ("would keep", "would carry", "would move")
+
+
+def _saved_labels(result: UpdateResult) -> tuple[str, str, str]:
+    return _WOULD_SAVE if result.pretend else _SAVED
+
+
 def _saved(result: UpdateResult) -> list[str]:
-    """The sections on what plain copier would have lost: kept and carried files."""
-    keep, carry = ("would keep", "would carry") if result.pretend else ("kept", "carried")
+    """The sections on what plain copier would have lost: kept, carried and moved files."""
+    keep, carry, move = _saved_labels(result)
     lines = []
     if result.kept:
         lines.append(f"Files you edited that the template no longer ships ({keep}):")
@@ -85,7 +94,6 @@ def _saved(result: UpdateResult) -> list[str]:
         lines.append(f"Your edits to files the template renamed or moved ({carry}):")
         lines += [f"  {carry:<14} {old} → {new}" for old, new in result.carried]
     if result.moved:
-        move = "would move" if result.pretend else "moved"
         lines.append(f"Your own files in a folder the template moved ({move} with it):")
         lines += [f"  {move:<14} {old} → {new}" for old, new in result.moved]
     return lines
@@ -110,9 +118,8 @@ def report(result: UpdateResult, shown: str) -> str:
     lines += _saved(result)
     counts = [len(b) for b in buckets]
     counted = [*zip(counts, labels, strict=True)]
-    keep, carry = ("would keep", "would carry") if result.pretend else ("kept", "carried")
-    counted += [(len(result.kept), keep), (len(result.carried), carry)]
-    counted.append((len(result.moved), "would move" if result.pretend else "moved"))
+    saved = (len(result.kept), len(result.carried), len(result.moved))
+    counted += zip(saved, _saved_labels(result), strict=True)
     lines.append(", ".join(f"{n} {w}" for n, w in counted if n))
     if result.pretend:
         lines.append("Dry run: nothing was written. Run without --pretend to update.")
