@@ -22,7 +22,7 @@ LAYERS: list[list[str]] = [
     ["_steps", "_git", "_copier", "table", "staging"],
     ["source", "schema"],
     ["project", "questions", "_lock", "presets"],
-    ["releases", "prompts", "dataset"],
+    ["releases", "prompts", "dataset", "lossless"],
     ["doctor.parsing"],
     ["doctor.walk"],
     ["doctor.repo"],

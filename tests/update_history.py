@@ -3,8 +3,10 @@
 Our own template committed to a git repository and released three times: v1.0.0 (as it is),
 v1.1.0 (files changed, a new question with a default, a new file) and v2.0.0 (more changes,
 a file removed), plus a broken pre-release v3.0.0a1 and a pre-release v2.1.0rc1 that no
-longer offers GitLab CI. Loaded as a pytest plugin by conftest.py; the fixtures are built
-once per session and are read-only (a test that changes a project works on a copy).
+longer offers GitLab CI. A second history (`moving`) has releases that each remove, rename or
+move files from v1.0.0, where plain copier loses the user's edits. Loaded as a pytest plugin
+by conftest.py; the fixtures are built once per session and are read-only (a test that
+changes a project works on a copy).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .helpers import (
     release,
     run,
     template_repo,
+    write_tree,
 )
 
 PKG = "template/src/{{ package_name }}"
@@ -145,15 +148,18 @@ def state(path: Path, env) -> tuple:
     return contents(path), status, git("rev-parse", "HEAD", cwd=path, env=env)
 
 
+LABELS = {"added", "changed", "removed", "conflict", "kept", "carried", "moved"}
+
+
 def summary(stdout: str) -> dict[str, set[str]]:
-    """The file lists of the update report, by label."""
+    """The file lists of the update report, by label ("carried" files as "old → new")."""
     found: dict[str, set[str]] = {}
     for line in stdout.splitlines():
-        parts = line.split()
-        if line.startswith("  ") and len(parts) >= 2 and not line.startswith("   "):
-            label = " ".join(parts[:-1])
-            if label in {"added", "changed", "removed", "conflict"} or label.startswith("would"):
-                found.setdefault(label, set()).add(parts[-1])
+        label, value = line[2:16].strip(), line[17:]
+        if not line.startswith("  ") or line.startswith("   ") or not value:
+            continue
+        if label in LABELS or label.startswith("would "):
+            found.setdefault(label, set()).add(value)
     return found
 
 
@@ -179,3 +185,78 @@ UNREACHABLE = "https://git.invalid/mlops-new.git"
 def record_unreachable_source(project: Path, env) -> None:
     """Point the project at a template source that cannot be reached, and commit."""
     set_answer(project, env, "_src_path", UNREACHABLE)
+
+
+# ---- releases that remove, rename or move files the user edited ---------------------------
+
+#: Each release of the `moving` history, on a branch of its own from v1.0.0: what it does.
+MOVES = {
+    "v1.1.0": "removes notebooks/README.md",
+    "v1.2.0": "renames features.py to featurize.py, same content",
+    "v1.3.0": "renames train.py to fit.py, first line changed",
+    "v1.4.0": "moves CHANGELOG.md into docs/",
+    "v1.5.0": "removes a file, renames predict.py changing the line the user changed, and "
+    "changes the line of params.yaml that the user changed",
+}
+PREDICT_LINE = '"""Predict (wording of template v1.5.0)."""'
+MY_PREDICT_LINE = '"""Predict: my own wording."""'
+#: The user's edits to the v1.0.0 project of the `moving` history.
+USER_EDITS = {
+    "notebooks/README.md": {"append": "\nMy notebook notes.\n"},
+    "src/p/features.py": {"append": "# my features note\n"},
+    "src/p/train.py": {"append": "\n\ndef my_train_helper() -> int:\n    return 1\n"},
+    "CHANGELOG.md": {"append": "\n- my own changelog entry\n"},
+    "src/p/predict.py": {"first_line": MY_PREDICT_LINE},
+}
+#: The user's own files in the package of that project.
+USER_MODULES = {
+    "src/p/mine.py": "def mine() -> int:\n    return 7\n",
+    "src/p/extras/helpers.py": "def helper() -> str:\n    return 'mine'\n",
+}
+
+
+def _renamed(repo: Path, old: str, new: str, **change: str) -> dict[str, str | None]:
+    return {old: None, new: edited(repo / old, **change)}
+
+
+@pytest.fixture(scope="session")
+def moving(tmp_path_factory: pytest.TempPathFactory, session_env) -> Path:
+    """Our own template at v1.0.0, and releases (see MOVES) that remove, rename or move files."""
+    env = session_env
+    repo = copy_template(tmp_path_factory.mktemp("moving") / "template")
+    template_repo(repo, {"v1.0.0": {}}, env)
+    params = (repo / "template/params.yaml.jinja").read_text(encoding="utf-8")
+    releases = {
+        "v1.1.0": {"template/notebooks/README.md": None},
+        "v1.2.0": _renamed(repo, f"{PKG}/features.py", f"{PKG}/featurize.py"),
+        "v1.3.0": _renamed(repo, f"{PKG}/train.py", f"{PKG}/fit.py", first_line=TRAIN_LINE),
+        "v1.4.0": _renamed(repo, "template/CHANGELOG.md", "template/docs/CHANGELOG.md"),
+        "v1.5.0": {
+            "template/notebooks/README.md": None,
+            **_renamed(repo, f"{PKG}/predict.py", f"{PKG}/inference.py", first_line=PREDICT_LINE),
+            "template/params.yaml.jinja": params.replace(
+                "  n_estimators: 100\n", "  n_estimators: 200\n", 1
+            ),
+        },
+    }
+    for tag, files in releases.items():
+        git("checkout", "-q", "-b", f"branch-{tag}", "v1.0.0", cwd=repo, env=env)
+        release(repo, tag, files, env)
+    return repo
+
+
+@pytest.fixture(scope="session")
+def moving_base(tmp_path_factory, moving, session_env) -> Path:
+    """A project made at v1.0.0 of the `moving` history, with USER_EDITS, USER_MODULES and
+    n_estimators raised to 300, committed."""
+    project = project_at(tmp_path_factory.mktemp("moving-base"), moving, session_env, "v1.0.0")
+    for name, change in USER_EDITS.items():
+        edit(project / name, **change)
+    params = (project / "params.yaml").read_text(encoding="utf-8")
+    assert "  n_estimators: 100\n" in params
+    (project / "params.yaml").write_text(
+        params.replace("  n_estimators: 100\n", "  n_estimators: 300\n", 1), encoding="utf-8"
+    )
+    write_tree(project, USER_MODULES)
+    commit(project, session_env)
+    return project

@@ -35,7 +35,7 @@ import os
 import subprocess
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +250,24 @@ def worker_class() -> type:
                 super()._sync_git_index_executable_bit(dst_relpath, src_mode)
 
     return FasterWorker
+
+
+def render(
+    src: str, dst: Path, answers: Mapping[str, Any], vcs_ref: str | None, *, doing: str
+) -> None:
+    """copier's `run_copy` of `src` at `vcs_ref` into `dst` with `answers`, every other
+    question taking its default; copier's user errors become `UsageError("{doing}: ...")`."""
+    with (
+        user_errors(doing),
+        worker_class()(
+            src_path=src,
+            dst_path=dst,
+            data=dict(answers),
+            vcs_ref=vcs_ref,
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+            overwrite=True,
+        ) as worker,
+    ):
+        worker.run_copy()

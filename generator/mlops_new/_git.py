@@ -60,6 +60,12 @@ def attempt(*args: str, cwd: Path | None = None, timeout: float = 60, **env: str
         return None
 
 
+def must(proc: subprocess.CompletedProcess, message: str) -> None:
+    """Raise `UsageError("{message}: {git's reason}")` if `proc` failed."""
+    if proc.returncode != 0:
+        raise UsageError(f"{message}: {reason(proc)}")
+
+
 def reason(proc: subprocess.CompletedProcess) -> str:
     """git's own explanation of a failure, on one line."""
     lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]

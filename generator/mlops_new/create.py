@@ -199,24 +199,10 @@ _NOT_COMMITTED = Skipped("git init and first commit", "the folder already had fi
 
 def _render(template: Template, dst: Path, answers: Mapping[str, Any]) -> None:
     """Copier's render of `template` into `dst`; a bundled one records its public source."""
-    from mlops_new._copier import user_errors, worker_class
+    from mlops_new._copier import render
 
-    src, vcs_ref = template.source.render_from, template.vcs_ref
-
-    with (
-        user_errors(f"copier could not render {src}"),
-        worker_class()(
-            src_path=src,
-            dst_path=dst,
-            data=dict(answers),
-            vcs_ref=vcs_ref,
-            defaults=True,
-            quiet=True,
-            unsafe=False,
-            overwrite=True,
-        ) as worker,
-    ):
-        worker.run_copy()
+    src = template.source.render_from
+    render(src, dst, answers, template.vcs_ref, doing=f"copier could not render {src}")
     if template.source.bundled:
         where = template.source
         project.record_source(dst, where.record_src, where.record_commit)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_new import _git, releases
+from mlops_new import _git, lossless, releases
 from mlops_new._steps import Progress, quiet
 from mlops_new.errors import AnswerError, UnknownQuestion, UsageError
 from mlops_new.project import ANSWERS_FILE, Recorded, display
@@ -19,8 +19,9 @@ from mlops_new.project import read as read_recorded
 #: The labels copier gives the two sides of an inline conflict.
 _MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
-#: Undoes an update from inside the project: tracked files back to HEAD, new files deleted.
-ABORT = "git restore --source=HEAD --staged --worktree -- . && git clean -fd -- ."
+#: Undoes an update from inside the project: the index (unmerged entries too) and tracked
+#: files back to HEAD, new files deleted.
+ABORT = "git reset -q -- . && git restore --source=HEAD --worktree -- . && git clean -fd -- ."
 
 
 @dataclass
@@ -35,12 +36,30 @@ class UpdateResult:
     removed: list[str] = field(default_factory=list)
     #: Files left with inline conflict markers (and marked unmerged in git).
     conflicts: list[str] = field(default_factory=list)
+    #: Files the user edited that the new release no longer ships: kept as committed (plain
+    #: copier deletes them).
+    kept: list[str] = field(default_factory=list)
+    #: (old, new): files the user edited that the release renamed or moved; the edits were
+    #: merged into the new path (in `conflicts` too where they collided) and the old path
+    #: removed (plain copier drops the edits).
+    carried: list[tuple[str, str]] = field(default_factory=list)
+    #: (old, new): the user's own files in a folder the update moved (the package, after
+    #: `-d package_name=...`), moved with it (plain copier leaves them behind).
+    moved: list[tuple[str, str]] = field(default_factory=list)
     pretend: bool = False
 
     @property
     def touched(self) -> bool:
-        """Whether any file was (or would be) added, changed, removed or left in conflict."""
-        return bool(self.added or self.changed or self.removed or self.conflicts)
+        """Whether any file was (or would be) added, changed, removed, kept, carried or left
+        in conflict."""
+        buckets = (self.added, self.changed, self.removed, self.conflicts, self.kept)
+        return any(buckets) or bool(self.carried or self.moved)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether the user must act before committing: conflicts to resolve, kept files the
+        template no longer ships to delete or keep, or own files moved (their imports)."""
+        return bool(self.conflicts or self.kept or self.moved)
 
 
 def update(
@@ -89,12 +108,21 @@ def update(
         return UpdateResult(recorded.path, recorded.commit, recorded.commit, pretend=pretend)
     if not pretend:
         try:
-            _run(recorded.path, recorded, data, target, say)
+            return _apply(recorded.path, top, recorded, data, target, say)
         except BaseException:
             _restore(recorded.path)
             raise
-        return _result(recorded.path, top, recorded.commit)
     return _pretend(recorded, top, data, target, say)
+
+
+def _apply(
+    project: Path, top: Path, recorded: Recorded, data: dict, target: str, say: Progress
+) -> UpdateResult:
+    """copier's update, then what it would have lost of the user's edits brought back."""
+    _run(project, recorded, data, target, say)
+    before = (recorded.commit, recorded.answers)
+    saved = lossless.save(project, top, recorded.source, before, say)
+    return _result(project, top, recorded.commit, saved)
 
 
 def _pretend(recorded: Recorded, top: Path, data: dict, target: str, say: Progress) -> UpdateResult:
@@ -103,21 +131,17 @@ def _pretend(recorded: Recorded, top: Path, data: dict, target: str, say: Progre
         say("Cloning the project to try the update")
         clone = Path(tmp, "project")
         head = _git.run("rev-parse", "HEAD", cwd=top).stdout.strip()
-        _must(
+        _git.must(
             _git.run("clone", "--quiet", "--no-checkout", str(top), str(clone)),
             "cannot clone the project to try the update",
         )
-        _must(_git.run("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD")
+        _git.must(
+            _git.run("checkout", "--quiet", "--detach", head, cwd=clone), "cannot check out HEAD"
+        )
         where = clone / recorded.path.resolve().relative_to(top)
-        _run(where, recorded, data, target, say)
-        result = _result(where, clone.resolve(), recorded.commit)
+        result = _apply(where, clone.resolve(), recorded, data, target, say)
     result.path, result.pretend = recorded.path, True
     return result
-
-
-def _must(proc, message: str) -> None:
-    if proc.returncode != 0:
-        raise UsageError(f"{message}: {_git.reason(proc)}")
 
 
 def _repository(project: Path, shown: str) -> Path:
@@ -201,20 +225,24 @@ def _validate(
 def _restore(project: Path) -> None:
     """Put the project back as it was committed (the tree was clean before the update)."""
     with contextlib.suppress(UsageError):
-        _git.run("restore", "--source=HEAD", "--staged", "--worktree", "--", ".", cwd=project)
+        _git.run("reset", "--quiet", "--", ".", cwd=project)  # unmerged entries too
+        _git.run("restore", "--source=HEAD", "--worktree", "--", ".", cwd=project)
         _git.run("clean", "-fdq", "--", ".", cwd=project)
 
 
-def _result(project: Path, top: Path, before: str) -> UpdateResult:
-    """Classify what the update did from `git status`, and find conflict markers."""
+def _result(project: Path, top: Path, before: str, saved: lossless.Saved) -> UpdateResult:
+    """Classify what the update did from `git status`, and find conflict markers; files
+    carried to a new path are listed as carried, not as added and removed."""
     import yaml
 
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
     result = UpdateResult(project, before, str(answers.get("_commit", before)))
+    result.kept, result.carried, result.moved = saved.kept, saved.carried, saved.moved
+    moved = {name for pair in saved.carried + saved.moved for name in pair}
     status = _git.run(
         "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project
     )
-    _must(status, "cannot read git status after the update")
+    _git.must(status, "cannot read git status after the update")
     entries = iter(status.stdout.split("\0"))
     for entry in entries:
         if not entry:
@@ -223,6 +251,8 @@ def _result(project: Path, top: Path, before: str) -> UpdateResult:
         if "R" in code or "C" in code:
             next(entries, None)  # the rename's source path
         name = (top / name).relative_to(project.resolve()).as_posix()
+        if name in moved and name not in saved.conflicts:
+            continue
         if code in _UNMERGED or name.endswith(".rej"):
             result.conflicts.append(name)
         elif code == "??" or "A" in code:

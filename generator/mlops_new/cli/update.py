@@ -46,10 +46,14 @@ def command(
 
     The project must be a clean git tree (commit or stash first). copier re-applies your
     changes on top of the new release; edits that collide with the template's are left as
-    inline conflict markers and marked unmerged in git. Prints the files added, changed,
-    removed and in conflict. Exit 0: updated (or already up to date); 1: conflicts to
-    resolve (how to resolve or abort is printed); 2: nothing done (the reason on one line).
-    Plain `copier update --defaults --conflict inline` does the same without mlops-new.
+    inline conflict markers and marked unmerged in git. Where plain copier would lose your
+    work, it does not: a file you edited that the release removes is kept, your edits to
+    a file it renames or moves are merged into the new path, and your own files in a
+    folder it moves (the package) move with it. Prints the files added, changed, removed,
+    kept, carried, moved and in conflict. Exit 0: updated (or already up to date); 1:
+    conflicts to resolve, kept or moved files to review (what to do is printed); 2:
+    nothing done (the reason on one line). Plain `copier update --defaults --conflict
+    inline` does the rest without mlops-new.
     """
     from mlops_new.update import update
 
@@ -62,12 +66,37 @@ def command(
             progress=lambda step: spinner.update(f"{step}…"),
         )
     typer.echo(report(result, str(path)))
-    if result.conflicts and not result.pretend:
+    if result.needs_attention and not result.pretend:
         raise typer.Exit(1)
 
 
 def _files(count: int) -> str:
     return f"{count} file" + ("" if count == 1 else "s")
+
+
+#: The labels of what plain copier would have lost, after an update and with --pretend.
+_SAVED = ("kept", "carried", "moved")
+_WOULD_SAVE = ("would keep", "would carry", "would move")
+
+
+def _saved_labels(result: UpdateResult) -> tuple[str, str, str]:
+    return _WOULD_SAVE if result.pretend else _SAVED
+
+
+def _saved(result: UpdateResult) -> list[str]:
+    """The sections on what plain copier would have lost: kept, carried and moved files."""
+    keep, carry, move = _saved_labels(result)
+    lines = []
+    if result.kept:
+        lines.append(f"Files you edited that the template no longer ships ({keep}):")
+        lines += [f"  {keep:<14} {name}" for name in result.kept]
+    if result.carried:
+        lines.append(f"Your edits to files the template renamed or moved ({carry}):")
+        lines += [f"  {carry:<14} {old} → {new}" for old, new in result.carried]
+    if result.moved:
+        lines.append(f"Your own files in a folder the template moved ({move} with it):")
+        lines += [f"  {move:<14} {old} → {new}" for old, new in result.moved]
+    return lines
 
 
 def report(result: UpdateResult, shown: str) -> str:
@@ -86,8 +115,12 @@ def report(result: UpdateResult, shown: str) -> str:
     buckets = (result.added, result.changed, result.removed, result.conflicts)
     for label, files in zip(labels, buckets, strict=True):
         lines += [f"  {label:<14} {file}" for file in files]
-    counts = (len(b) for b in buckets)
-    lines.append(", ".join(f"{n} {w}" for n, w in zip(counts, labels, strict=True) if n))
+    lines += _saved(result)
+    counts = [len(b) for b in buckets]
+    counted = [*zip(counts, labels, strict=True)]
+    saved = (len(result.kept), len(result.carried), len(result.moved))
+    counted += zip(saved, _saved_labels(result), strict=True)
+    lines.append(", ".join(f"{n} {w}" for n, w in counted if n))
     if result.pretend:
         lines.append("Dry run: nothing was written. Run without --pretend to update.")
         return "\n".join(lines)
@@ -97,6 +130,13 @@ def report(result: UpdateResult, shown: str) -> str:
         lines.append("pyproject.toml changed: run `uv lock` (or `make setup`) before committing.")
     if result.removed:
         lines.append("Removed files stay in your last commit: `git checkout HEAD -- FILE`.")
+    if result.kept:
+        lines += [
+            f"{_files(len(result.kept))} kept that the template no longer ships: delete each",
+            "you no longer need (`git rm FILE`), or keep it as your own.",
+        ]
+    if result.moved:
+        lines.append("Your own files moved: fix what they import from the old folder.")
     if result.conflicts:
         lines += [
             f"{_files(len(result.conflicts))} in conflict. In each, yours is between "
