@@ -3,6 +3,8 @@ side by side on a small project; writes benchmarks/lossless-results.md.
 
     .venv/bin/python benchmarks/lossless.py            # 5 timed rounds after 1 warm-up
     .venv/bin/python benchmarks/lossless.py --reps 2 --warmup 0
+    .venv/bin/python benchmarks/lossless.py --user-files 2000 \
+        --out benchmarks/lossless-results-2000.md
 
 Both commands come from this checkout's .venv (its copier is uv.lock's). The template is this
 tree's copier.yml and template/ in a temporary git repository: v0.1.0, then two releases from
@@ -55,12 +57,16 @@ def _template(where: Path) -> Path:
     return repo
 
 
-def _project(where: Path, repo: Path, env: dict[str, str]) -> Path:
+def _project(where: Path, repo: Path, env: dict[str, str], user_files: int) -> Path:
     project = where / "source" / NAME
     copy = [BIN / "copier", "copy", "--defaults", "--vcs-ref", "v0.1.0", repo, project]
     timed([str(a) for a in copy], where, env)
     features = project / "src" / NAME / "features.py"
     features.write_text(features.read_text() + NOTE)
+    notes = project / "notes"  # the user's own files, which every update must leave alone
+    for number in range(user_files):
+        (notes / f"{number // 100:02d}").mkdir(parents=True, exist_ok=True)
+        (notes / f"{number // 100:02d}" / f"note-{number:04d}.md").write_text(f"note {number}\n")
     _git("init", "--quiet", "--initial-branch=main", cwd=project)
     _git("add", "-A", cwd=project)
     _git("commit", "--quiet", "-m", "Generated at v0.1.0, features.py edited", cwd=project)
@@ -94,7 +100,7 @@ def _cases(source: Path) -> list[Case]:
     return cases
 
 
-def _report(stats, reps: int, warmup: int, load: tuple[str, str]) -> str:
+def _report(stats, reps: int, warmup: int, load: tuple[str, str], user_files: int) -> str:
     rows = []
     for tag, what in RELEASES.items():
         copier, ours = stats[f"copier update → {tag}"], stats[f"mlops-new update → {tag}"]
@@ -108,7 +114,8 @@ def _report(stats, reps: int, warmup: int, load: tuple[str, str]) -> str:
         "",
         "Written by `benchmarks/lossless.py`: medians of "
         f"{reps} alternating runs after {warmup} warm-up round(s), each on a fresh clone of a",
-        "small project (as generated at v0.1.0, `features.py` edited). `mlops-new update` runs",
+        f"small project (as generated at v0.1.0, `features.py` edited, {user_files} files of the "
+        "user's own in notes/). `mlops-new update` runs",
         "copier's update, then renders both releases again with copier and compares them",
         "(`git diff -M`) to keep what plain copier loses; plain copier does not. Ratio: mlops-new",
         "/ copier (below 1 is faster). mlops-new is faster despite the two extra renders because",
@@ -136,6 +143,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "lossless-results.md")
+    parser.add_argument("--user-files", type=int, default=0, help="files of the user's own")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-lossless-") as tmp:
         scratch = Path(tmp)
@@ -151,9 +159,9 @@ def main() -> None:
         os.environ.update({k: env[k] for k in env if k.startswith("GIT_")})
         start = load_average()
         repo = _template(scratch)
-        source = _project(scratch, repo, env)
+        source = _project(scratch, repo, env, args.user_files)
         stats = alternate(_cases(source), env, scratch / "runs", reps=args.reps, warmup=args.warmup)
-        text = _report(stats, args.reps, args.warmup, (start, load_average()))
+        text = _report(stats, args.reps, args.warmup, (start, load_average()), args.user_files)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     sys.exit(0)
