@@ -323,3 +323,14 @@ def test_a_tool_turned_off_keeps_its_file_the_user_edited(moving_base, session_e
     assert found["kept"] == {"Dockerfile"}
     assert {".dockerignore", ".github/workflows/release.yml"} == found["removed"]
     assert (project / "Dockerfile").read_text(encoding="utf-8") == "# my own base image\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["v1.1.0", "v1.4.0", "package_name=q"])
+def test_the_updated_project_passes_its_own_tests(update_to, key, session_env, tmp_path) -> None:
+    """Where the change allows it (no module renamed under the code that imports it), the
+    project, with what was kept, carried and moved, installs and passes its own `make test`."""
+    project = tmp_path / "p"
+    shutil.copytree(update_to(key).project, project, symlinks=True)
+    proc = run(["make", "setup", "test"], cwd=project, env=session_env, timeout=900)
+    assert proc.returncode == 0, f"{key}:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"

@@ -198,8 +198,9 @@ MOVES = {
     "v1.5.0": "removes a file, renames predict.py changing the line the user changed, and "
     "changes the line of params.yaml that the user changed",
 }
-PREDICT_LINE = '"""Predict (wording of template v1.5.0)."""'
-MY_PREDICT_LINE = '"""Predict: my own wording."""'
+# First lines of predict.py's two-line docstring: it stays valid Python (make test runs it).
+PREDICT_LINE = '"""Predict (wording of template v1.5.0),'
+MY_PREDICT_LINE = '"""Predict: my own wording,'
 #: The user's edits to the v1.0.0 project of the `moving` history.
 USER_EDITS = {
     "notebooks/README.md": {"append": "\nMy notebook notes.\n"},
