@@ -54,6 +54,10 @@ def files(project: Path) -> set[str]:
     }
 
 
+#: compute=dask: the modules of src/PACKAGE/on_cluster/, the stages that run on the cluster.
+CLUSTER_STAGES = ("__init__", "prepare", "validate", "tune", "train")
+
+
 def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> set[str]:
     """The files a rendered project must have, exactly, for these answers (no uv.lock)."""
     answers = complete(answers, project)
@@ -134,6 +138,10 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
         result |= {f"{src}/canary.py", f"{tests}/test_canary.py"}
         if answers["docs"] == "mkdocs":
             result.add("docs/api.md")
+    if answers["compute"] == "dask":
+        result |= {f"{src}/cluster.py", f"{src}/partitions.py", "docs/compute.md"}
+        result |= {f"{src}/on_cluster/{module}.py" for module in CLUSTER_STAGES}
+        result.add(f"{tests}/test_partitions.py")
     if answers["data_versioning"] == "dvc":
         result |= {".dvc/.gitignore", ".dvc/config", ".dvcignore", "dvc.yaml"}
         result.add(f"{tests}/test_pipeline.py")
@@ -273,7 +281,10 @@ def _forbidden(answers: Mapping[str, Any]) -> dict[str, re.Pattern[str]]:
     # Every framework preprocesses with scikit-learn (features.py); only its model is the forest.
     if framework != "scikit-learn":
         rules[f"ml_framework={framework}"] = r"random forest"
-    if framework == "pytorch":  # torch.save writes the model, not joblib
+    if answers["compute"] == "local":
+        rules["compute=local"] = r"\bdask\b|on_cluster|cluster-up"
+    # torch.save writes the model, not joblib; with Dask, joblib spreads the tuning search.
+    if framework == "pytorch" and answers["compute"] != "dask":
         rules[f"ml_framework={framework} (joblib)"] = r"joblib"
     if framework != "pytorch":
         rules[f"ml_framework={framework} (torch)"] = r"\btorch\b|pytorch"
