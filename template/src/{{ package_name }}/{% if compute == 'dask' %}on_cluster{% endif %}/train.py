@@ -6,4 +6,4 @@ import sys
 from .. import cluster, train
 
 if __name__ == "__main__":
-    sys.exit(cluster.run(train.main))
+    sys.exit(cluster.run("train", train.main))

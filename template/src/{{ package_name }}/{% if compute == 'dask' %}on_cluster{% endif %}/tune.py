@@ -5,4 +5,4 @@ import sys
 from .. import cluster, tune
 
 if __name__ == "__main__":
-    sys.exit(cluster.run(tune.main))
+    sys.exit(cluster.run("tune", tune.main))

@@ -5,4 +5,4 @@ import sys
 from .. import cluster, partitions
 
 if __name__ == "__main__":
-    sys.exit(cluster.run(partitions.validate))
+    sys.exit(cluster.run("validate", partitions.validate))
