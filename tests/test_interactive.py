@@ -103,6 +103,8 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     child.send(DOWN + DOWN + "\r")  # scikit-learn -> pytorch -> none
     child.expect_exact("What the model predicts")
     child.send(DOWN + "\r")  # classification -> regression (the diabetes data set)
+    child.expect_exact("Where the pipeline's stages compute")
+    child.send("\r")  # local
     child.expect_exact("Data versioning")
     child.send(DOWN + "\r")  # DVC -> none: the DVC remote question is then not asked
     keep_defaults(child, prompts_after("data_versioning", data_versioning="none"))
@@ -118,6 +120,7 @@ def test_answer_prompts_with_keys(terminal, tmp_path: Path) -> None:
     assert answers["python_version"] == "3.13"
     assert answers["ml_framework"] == "none"
     assert answers["task"] == "regression"
+    assert answers["compute"] == "local"
     assert "dataset" not in answers and "target" not in answers  # asked only with a data set
     assert answers["data_versioning"] == "none"
     assert "dvc_remote" not in answers and "model_file" not in answers
