@@ -129,9 +129,11 @@ def expected_files(answers: Mapping[str, Any], project: Path | None = None) -> s
     }
     if not answers.get("dataset"):
         result.add("data/schema.yaml")  # with a data set, mlops-new writes it
-        if answers["ml_framework"] == "none":
-            built_in = "iris" if answers["task"] == "classification" else "diabetes"
-            result.add(f"{src}/{built_in}.csv")
+        # The penguins ship in the package; diabetes does without scikit-learn's copy.
+        if answers["task"] == "classification":
+            result.add(f"{src}/penguins.csv")
+        elif answers["ml_framework"] == "none":
+            result.add(f"{src}/diabetes.csv")
     if answers["serving"] == "fastapi":
         result |= {f"{src}/serve.py", f"{tests}/test_api.py"}
         result |= {f"{src}/predictions.py", f"{tests}/test_predictions.py"}

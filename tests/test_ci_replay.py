@@ -206,15 +206,18 @@ def replay(tmp_path_factory: pytest.TempPathFactory, gitconfig: Path) -> Replay:
 
 
 def _traffic(folder: Path) -> Path:
-    """What the API of the replayed (iris) project could have served: every iris row logged
-    as predictions.jsonl (predicted right, 5 ms each), and feedback.csv with its labels."""
-    iris = next((ROOT / "template" / "src").glob("*/*iris.csv*"))
-    rows = list(csv.DictReader(iris.read_text(encoding="utf-8").splitlines()))
+    """What the API of the replayed (penguins) project could have served: every penguin
+    logged as predictions.jsonl (predicted right, 5 ms each), its features as the API
+    validated them (missing: null), and feedback.csv with its labels."""
+    penguins = next((ROOT / "template" / "src").glob("*/*penguins.csv*"))
+    rows = list(csv.DictReader(penguins.read_text(encoding="utf-8").splitlines()))
     folder.mkdir()
-    lines, labels = [], ["request_id,index,target"]
+    lines, labels = [], ["request_id,index,species"]
     for number, row in enumerate(rows):
-        target = int(row.pop("target"))
-        features = {name: float(value) for name, value in row.items()}
+        target = row["species"]
+        features: dict[str, str | float | None] = {"island": row["island"]}
+        for name in ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"):
+            features[name] = None if row[name] == "NA" else float(row[name])
         lines.append(
             json.dumps(
                 {

@@ -16,13 +16,13 @@ from mlops_new.doctor.rubric import Scorecard, score
 from .helpers import write_tree
 
 #: The defaults project, test by test, as the rubric's rules give it: every gate of
-#: params.yaml runs in the dvc stage `gates` that CI's `make pipeline` runs; M7 declares no
-#: attribute (0) and M4 has no backtest (no time column); the scheduled traffic job (make
+#: params.yaml runs in the dvc stage `gates` that CI's `make pipeline` runs, M7 on the
+#: penguins' `sex` and M4's backtest over their `year`; the scheduled traffic job (make
 #: monitor-traffic) checks online feedback (M2, Mon7) and served latency (Mon6); rollback
 #: is a make target that no CI job runs (0.5).
 DEFAULTS = {
     "D1": 1, "D2": 1, "D3": 1, "D4": 1, "D5": 1, "D6": 1, "D7": 1,
-    "M1": 1, "M2": 1, "M3": 1, "M4": 0, "M5": 1, "M6": 1, "M7": 0,
+    "M1": 1, "M2": 1, "M3": 1, "M4": 1, "M5": 1, "M6": 1, "M7": 1,
     "I1": 1, "I2": 1, "I3": 1, "I4": 1, "I5": 1, "I6": 1, "I7": 0.5,
     "Mon1": 1, "Mon2": 1, "Mon3": 1, "Mon4": 1, "Mon5": 1, "Mon6": 1, "Mon7": 1,
 }  # fmt: skip
@@ -30,7 +30,7 @@ DEFAULTS = {
 #: no serving (D6), no dvc pipeline nor CI (I3), no image (I6, I7), no bot (Mon1).
 MINIMAL = {
     "D1": 0.5, "D2": 0.5, "D3": 0.5, "D4": 0.5, "D5": 0.5, "D6": 0, "D7": 0.5,
-    "M1": 0.5, "M2": 0, "M3": 0.5, "M4": 0, "M5": 0.5, "M6": 0.5, "M7": 0,
+    "M1": 0.5, "M2": 0, "M3": 0.5, "M4": 0.5, "M5": 0.5, "M6": 0.5, "M7": 0.5,
     "I1": 0.5, "I2": 0.5, "I3": 0.5, "I4": 0.5, "I5": 0.5, "I6": 0, "I7": 0,
     "Mon1": 0, "Mon2": 0.5, "Mon3": 0.5, "Mon4": 0.5, "Mon5": 0.5, "Mon6": 0, "Mon7": 0,
 }  # fmt: skip
@@ -67,13 +67,13 @@ def section_of(test: str) -> str:
 def test_defaults_project_scores_test_by_test(defaults_project: Path) -> None:
     card = score(defaults_project)
     assert by_id(card) == DEFAULTS
-    assert card.sections == {"data": 7, "model": 5, "infrastructure": 6.5, "monitoring": 7}
-    assert card.score == 5
+    assert card.sections == {"data": 7, "model": 7, "infrastructure": 6.5, "monitoring": 7}
+    assert card.score == 6.5
     evidence = {t.id: t.evidence for t in card.tests}
     assert re.match(r"params\.yaml:\d+ gates\.importance; src/project/gates\.py:\d+ \(CI job "
                     r"pipeline \(\.github/workflows/ci\.yml:\d+\) → make pipeline → dvc stage "
                     r"gates\)$", evidence["D2"])  # fmt: skip
-    assert "no attribute declared" in evidence["M7"]
+    assert "gates.groups" in evidence["M7"] and "gates.backtest" in evidence["M4"], evidence
     assert "make rollback (Makefile:" in evidence["I7"] and "no CI job runs it" in evidence["I7"]
     assert "release.yml" in evidence["I6"]
 
@@ -81,7 +81,7 @@ def test_defaults_project_scores_test_by_test(defaults_project: Path) -> None:
 def test_minimal_project_is_scored_as_a_manual_process(tmp_path: Path) -> None:
     card = score(render(tmp_path, preset="minimal"))
     assert by_id(card) == MINIMAL
-    assert card.sections == {"data": 3, "model": 2, "infrastructure": 2.5, "monitoring": 2}
+    assert card.sections == {"data": 3, "model": 3, "infrastructure": 2.5, "monitoring": 2}
     assert card.score == 2
     manual = [t.evidence for t in card.tests if t.score == 0.5]
     assert all("no CI job runs it" in e or "by hand" in e for e in manual), manual
@@ -91,28 +91,31 @@ def test_full_project_scores_like_the_defaults_on_both_ci_services(tmp_path: Pat
     project = render(tmp_path, preset="full")
     card = score(project)
     assert by_id(card) == DEFAULTS
-    assert card.score == 5
+    assert card.score == 6.5
     # With GitLab CI alone, its jobs carry the same chain.
     shutil.rmtree(project / ".github")
     gitlab = by_id(score(project))
     assert gitlab["D2"] == gitlab["I4"] == gitlab["M1"] == 1
     assert gitlab["Mon1"] == 0.5  # its template-check job runs only from a schedule set by hand
-    assert gitlab["I6"] == 0.5  # the GitLab image job runs no canary
+    assert gitlab["I6"] == 1  # the GitLab image job runs the canary inside the image
     # Its traffic job too runs only from a schedule set up by hand.
     assert gitlab["M2"] == gitlab["Mon6"] == gitlab["Mon7"] == 0.5
 
 
-def test_declaring_a_group_attribute_scores_m7(broken: Path) -> None:
+def test_without_a_group_attribute_m7_scores_0(broken: Path) -> None:
     params = broken / "params.yaml"
-    params.write_text(params.read_text().replace("attribute: null", "attribute: petal_width"))
-    assert by_id(score(broken))["M7"] == 1
+    params.write_text(params.read_text().replace("attribute: sex", "attribute: null"))
+    found = next(t for t in score(broken).tests if t.id == "M7")
+    assert found.score == 0 and "no attribute declared" in found.evidence, found
 
 
-def test_a_time_column_scores_m4_and_removing_the_backtest_drops_it(broken: Path) -> None:
+def test_m4_needs_a_time_column_and_the_backtest(broken: Path) -> None:
     schema = broken / "data" / "schema.yaml"
     text = schema.read_text()
-    assert "role: time" not in text and by_id(score(broken))["M4"] == 0
-    schema.write_text(text + "- name: year\n  field: year\n  kind: numeric\n  role: time\n")
+    assert "  role: time\n" in text and by_id(score(broken))["M4"] == 1
+    schema.write_text(text.replace("  role: time\n", "  role: other\n"))
+    assert by_id(score(broken))["M4"] == 0
+    schema.write_text(text)
     found = next(t for t in score(broken).tests if t.id == "M4")
     assert found.score == 1 and "gates.backtest" in found.evidence, found
     params = broken / "params.yaml"
@@ -168,6 +171,8 @@ REMOVALS = {
     "M3": drop_params("tune"),
     "M5": drop_params("gates.simpler"),
     "M6": drop_params("gates.slices"),
+    "M4": drop_params("gates.backtest"),
+    "M7": drop_params("gates.groups"),
     "I4": drop_params("gates.quality"),
     "Mon4": drop_params("gates.max_model_age_days"),
     "M1": drop_line(".github/workflows/ci.yml", r"make check-lock"),
@@ -195,7 +200,7 @@ def test_without_the_gates_stage_no_gate_counts(broken: Path) -> None:
     del dvc["stages"]["gates"]
     (broken / "dvc.yaml").write_text(yaml.safe_dump(dvc, sort_keys=False))
     card = by_id(score(broken))
-    gated = ["D2", "D3", "D4", "D5", "M3", "M5", "M6", "I4"]
+    gated = ["D2", "D3", "D4", "D5", "M3", "M4", "M5", "M6", "M7", "I4"]
     assert [card[t] for t in gated] == [0] * len(gated)
     # D1 still holds: the validate stage checks the data against the schema.
     assert {t: card[t] for t in card if t not in gated} == {
@@ -338,8 +343,8 @@ def test_cli_json_has_the_documented_shape(cli, defaults_project: Path) -> None:
     proc = cli("doctor", str(defaults_project), "--rubric", "ml-test-score", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["score"] == 5.0
-    assert data["sections"] == {"data": 7, "model": 5, "infrastructure": 6.5, "monitoring": 7}
+    assert data["score"] == 6.5
+    assert data["sections"] == {"data": 7, "model": 7, "infrastructure": 6.5, "monitoring": 7}
     assert [t["id"] for t in data["tests"]] == list(DEFAULTS)
     assert all(set(t) >= {"id", "score", "evidence"} for t in data["tests"])
     assert {t["id"]: t["score"] for t in data["tests"]} == DEFAULTS
@@ -350,8 +355,8 @@ def test_cli_text_is_a_table_with_sections_and_the_score(cli, defaults_project: 
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"^D2 +1 +All features are beneficial$", proc.stdout, re.M)
     assert re.search(r"^I7 +0\.5 ", proc.stdout, re.M)
-    assert "Model: 5 of 7" in proc.stdout
-    assert "Score: 5 (data 7, model 5, infrastructure 6.5, monitoring 7)" in proc.stdout
+    assert "Model: 7 of 7" in proc.stdout
+    assert "Score: 6.5 (data 7, model 7, infrastructure 6.5, monitoring 7)" in proc.stdout
 
 
 def test_cli_refuses_an_unknown_rubric_in_one_line(cli, tmp_path: Path) -> None:

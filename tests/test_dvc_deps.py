@@ -1,6 +1,6 @@
 """dvc.yaml cannot go stale: each stage depends on every file of the package that its module
 imports, directly or through other modules, and on the package data those modules read
-(iris.csv), so that `dvc repro` re-runs a stage whenever code it runs has changed.
+(penguins.csv), so that `dvc repro` re-runs a stage whenever code it runs has changed.
 
 Fast tier: for every combination of the pairwise set with DVC, the import graph of each
 stage's module (`cmd: python -m <package>.<module>`), computed with `ast`, is compared with
@@ -219,10 +219,13 @@ def test_the_graph_matches_one_written_by_hand(rendered) -> None:
         | {"evaluate.py", "features.py", "gates.py", "modeling.py", "tracking.py", "validation.py"},
     }
     for answers, _, graph in rendered:
-        # Without an ML framework the built-in data set ships in the package, read by data.py.
+        # The built-in penguins ship in the package, read by data.py; so does diabetes without
+        # an ML framework (with one, scikit-learn's copy).
         task = answers.get("task", "classification")
-        built_in = "iris.csv" if task == "classification" else "diabetes.csv"
-        data = {built_in} if answers["ml_framework"] == "none" else set()
+        if task == "classification":
+            data = {"penguins.csv"}
+        else:
+            data = {"diabetes.csv"} if answers["ml_framework"] == "none" else set()
         for stage, files in expected.items():
             found = needed(graph, f"{PAIRWISE_PACKAGE}.{stage}")
             assert found == {src + f for f in files | data}, (stage, answers)
@@ -307,8 +310,10 @@ def test_every_form_of_import_and_of_reading_package_data_is_followed(tmp_path: 
 PACKAGE = "p"
 STAGES = {"prepare", "validate", "tune", "train", "evaluate", "gates"}
 RAN = re.compile(r"Running stage '([^']+)'")
-SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4}
-PETAL_WIDTH = "- name: petal_width\n  field: petal_width\n  kind: numeric\n  role: feature\n"
+ADELIE = {"island": "Torgersen", "bill_length_mm": 39.1, "bill_depth_mm": 18.7, "body_mass_g": 3750}
+FLIPPER = (
+    "- name: flipper_length_mm\n  field: flipper_length_mm\n  kind: numeric\n  role: feature\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -363,8 +368,8 @@ def test_a_feature_dropped_from_the_schema_retrains_and_make_test_notices_until_
     runs again `make test` must say the saved model is stale."""
     schema = project / "data" / "schema.yaml"
     text = schema.read_text(encoding="utf-8")
-    assert PETAL_WIDTH in text
-    schema.write_text(text.replace(PETAL_WIDTH, PETAL_WIDTH.replace("feature", "other"), 1))
+    assert FLIPPER in text
+    schema.write_text(text.replace(FLIPPER, FLIPPER.replace("feature", "other"), 1))
     # Before the pipeline runs again the saved model is stale, and `make test` says so.
     stale = run(["make", "test"], cwd=project, env=session_env)
     assert stale.returncode != 0, stale.stdout
@@ -376,12 +381,12 @@ def test_a_feature_dropped_from_the_schema_retrains_and_make_test_notices_until_
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
     assert "no saved model" not in tested.stdout, tested.stdout[-1000:]  # it was checked
     predicted = run(
-        ["uv", "run", "python", "-m", f"{PACKAGE}.predict", json.dumps(SETOSA)],
+        ["uv", "run", "python", "-m", f"{PACKAGE}.predict", json.dumps(ADELIE)],
         cwd=project,
         env=session_env,
         check=True,
     ).stdout
-    assert json.loads(predicted)["prediction"] == 0, predicted
+    assert json.loads(predicted)["prediction"] == "Adelie", predicted
 
 
 @pytest.mark.slow

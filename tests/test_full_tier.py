@@ -80,7 +80,7 @@ def _create_and_run(args: list[str], tmp_path: Path, env: dict[str, str]) -> dic
     assert " passed" in make("test")
     pipeline = make("pipeline")
     metrics = json.loads((project / "metrics.json").read_text(encoding="utf-8"))
-    if answers["task"] == "classification":  # iris
+    if answers["task"] == "classification":  # penguins
         assert metrics["accuracy"] >= 0.85 > metrics["baseline_accuracy"], pipeline
     else:  # diabetes
         assert metrics["r2"] >= 0.3 and metrics["rmse"] < metrics["baseline_rmse"], pipeline

@@ -7,12 +7,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from . import static
 from .helpers import CLI, free_port, git, run
@@ -152,7 +154,13 @@ def _post(base: str, payload: dict) -> tuple[int, dict]:
         return error.code, json.load(error)
 
 
-FLOWER = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+PENGUIN = {
+    "island": "Torgersen",
+    "bill_length_mm": 39.1,
+    "bill_depth_mm": 18.7,
+    "flipper_length_mm": 181,
+    "body_mass_g": 3750,
+}
 
 
 def test_api_answers_health_and_predict(project: Path, session_env) -> None:
@@ -165,9 +173,9 @@ def test_api_answers_health_and_predict(project: Path, session_env) -> None:
         trained = json.loads((project / "models/metadata.json").read_text(encoding="utf-8"))
         served = {"model_version": trained["model_version"], "trained_at": trained["trained_at"]}
         assert health == {"status": "ok", "model_loaded": True, **served}
-        status, body = _post(base, {"instances": [FLOWER]})
-        assert (status, body["predictions"]) == (200, [0])
-        status, _ = _post(base, {"instances": [{"sepal_length": "long"}]})
+        status, body = _post(base, {"instances": [PENGUIN]})
+        assert (status, body["predictions"]) == (200, ["Adelie"])
+        status, _ = _post(base, {"instances": [PENGUIN | {"bill_length_mm": "long"}]})
         assert status == 422
 
 
@@ -253,13 +261,61 @@ def test_image_builds_and_serves_predictions(project: Path, session_env, base_im
             package = next(project.glob("src/*/canary.py")).parent.name
             canary = sh("uv", "run", "python", "-m", f"{package}.canary", base, check=False)
             assert canary.returncode == 0, canary.stdout + canary.stderr
-            status, body = _post(base, {"instances": [FLOWER]})
-            assert (status, body["predictions"]) == (200, [0])
+            status, body = _post(base, {"instances": [PENGUIN]})
+            assert (status, body["predictions"]) == (200, ["Adelie"])
             assert sh(*inside, *probe, check=False).returncode == 0, "the HEALTHCHECK fails"
             assert sh(*inside, "id", "-u").stdout.strip() == "10001"
+        _gitlab_canary_passes_then_catches_another_model(project, image, session_env)
     finally:
         sh("buildah", "rm", container, check=False)
         sh("podman", "rmi", image, model_tag, check=False)
+
+
+def _gitlab_canary_passes_then_catches_another_model(project: Path, image: str, env) -> None:
+    """I6 on GitLab: the `docker-image` job's own canary lines (rendered with ci=gitlab, the
+    same package), run in order as its shell would, `docker` played by buildah
+    (tests/docker_on_buildah.py). They pass on the image just built; once the checkout's
+    model is another one than the image carries, the job fails."""
+    gitlab = project.parent / "gitlab" / project.name
+    if not gitlab.exists():
+        run([CLI, str(gitlab), "--defaults", "-d", "ci=gitlab", "--no-lock", "--no-git"],
+            cwd=project.parent, env=env, check=True)  # fmt: skip
+    job = yaml.safe_load((gitlab / ".gitlab-ci.yml").read_text(encoding="utf-8"))["docker-image"]
+    build, *canary = job["script"]
+    assert build.startswith("docker build ") and any(".canary " in line for line in canary)
+    shim = project.parent / "docker-on-buildah"
+    shim.mkdir(exist_ok=True)
+    player = Path(__file__).with_name("docker_on_buildah.py")
+    (shim / "docker").write_text(f'#!/bin/sh\nexec {sys.executable} {player} "$@"\n')
+    (shim / "docker").chmod(0o755)
+    registry, tag = image.rsplit(":", 1)
+    job_env = env | {
+        "PATH": f"{shim}{os.pathsep}{env['PATH']}",
+        "CI_REGISTRY_IMAGE": registry,
+        "CI_COMMIT_TAG": tag,
+        "DOCKER_ON_BUILDAH_STATE": str(shim / "state"),
+    }
+
+    def job_runs() -> subprocess.CompletedProcess:
+        # GitLab's shell stops at the first failing line; `docker rm -f` cleans up either way.
+        script = "set -e\n" + "\n".join(canary)
+        done = run(["sh", "-c", script], cwd=project, env=job_env)
+        run(["sh", "-c", "docker rm -f canary"], cwd=project, env=job_env)
+        return done
+
+    passed = job_runs()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "answers all 5 golden requests" in passed.stdout, passed.stdout
+    trained = project / "models" / "metadata.json"
+    saved = trained.read_text(encoding="utf-8")
+    try:
+        other = json.loads(saved) | {"model_version": "0" * 12}
+        trained.write_text(json.dumps(other, indent=2) + "\n", encoding="utf-8")
+        failed = job_runs()
+        assert failed.returncode != 0, failed.stdout + failed.stderr
+        assert "differ" in failed.stdout + failed.stderr, failed.stdout + failed.stderr
+    finally:
+        trained.write_text(saved, encoding="utf-8")
 
 
 def test_doctor_step_of_the_generated_ci_passes(project: Path, session_env) -> None:

@@ -28,7 +28,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_exact_file_set(project: Path) -> None:
     assert tree(project) == static.expected_files(DEFAULT_ANSWERS)
     # The defaults are the full project: the file count the docs quote.
-    assert len(tree(project)) == 79  # 80 with the uv.lock that `create` writes
+    assert len(tree(project)) == 80  # 81 with the uv.lock that `create` writes
 
 
 def test_defaults_are_statically_sound(project: Path) -> None:

@@ -35,5 +35,5 @@ def test_every_tutorial_command_runs(tmp_path, session_env) -> None:
         with contextlib.suppress(ProcessLookupError):  # the server, if a step failed early
             os.killpg(shell.pid, signal.SIGTERM)
     assert shell.returncode == 0, out[-4000:]
-    assert '"model_loaded":true' in out and '"predictions":[0]' in out
+    assert '"model_loaded":true' in out and '"predictions":["Adelie"]' in out
     assert "Cache and remote 'local' are in sync" in out
