@@ -35,6 +35,7 @@ figure{margin:0}figcaption{font-weight:600;margin-bottom:.4em}
 table{border-collapse:collapse;width:100%}th,td{padding:.35em .6em;border-bottom:1px solid #ddd;
 text-align:left}th{cursor:pointer;background:#f4f4f6;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+td.name,td.activity{white-space:nowrap}
 tr.behind td.behind{color:#b35c00;font-weight:600}tr.failing td.state{color:#b00020;font-weight:600}
 .bar{fill:#3b6fb6}.bar.warn{fill:#d98b2b}.bar.bad{fill:#b00020}svg text{font-size:12px}
 """

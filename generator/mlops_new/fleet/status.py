@@ -80,7 +80,7 @@ def row_of(member: Member, cache: Releases, doctor: bool = True) -> Row:
     """One member's row; whatever goes wrong ends up in its `error` column."""
     row = Row(member.name, member.location)
     try:
-        with workspace.opened(member, shallow=True) as path:
+        with workspace.opened(member, shallow=True) as path, workspace.named(member, path):
             _fill(row, path, cache, doctor=doctor)
     except UsageError as error:
         row.error = one_line(error)

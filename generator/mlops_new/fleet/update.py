@@ -92,7 +92,7 @@ def update_one(member: Member, branch: str = BRANCH, pretend: bool = False) -> O
     """Update one member on its branch; every refusal or failure becomes the outcome."""
     outcome = Outcome(member.name, member.location, FAILED)
     try:
-        with workspace.opened(member) as path:
+        with workspace.opened(member) as path, workspace.named(member, path):
             _update(member, path, branch, pretend, outcome)
     except UsageError as error:
         outcome.reason = one_line(error)

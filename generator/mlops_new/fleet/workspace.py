@@ -38,6 +38,17 @@ def opened(member: Member, *, shallow: bool = False) -> Iterator[Path]:
         yield clone
 
 
+@contextlib.contextmanager
+def named(member: Member, path: Path) -> Iterator[None]:
+    """Errors raised inside name the member as the user gave it, not its temporary clone."""
+    try:
+        yield
+    except UsageError as error:
+        if not member.remote:
+            raise
+        raise UsageError(str(error).replace(str(path), member.location)) from None
+
+
 def is_repository(path: Path) -> bool:
     """Whether `path` is inside a git work tree with at least one commit."""
     head = _git.attempt("rev-parse", "--verify", "--quiet", "HEAD", cwd=path)
