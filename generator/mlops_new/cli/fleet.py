@@ -22,7 +22,7 @@ app = typer.Typer(
 Repos = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="[REPO]...", help="Repositories: local paths or git URLs.", show_default=False
+        metavar="REPO", help="Repositories: local paths or git URLs.", show_default=False
     ),
 ]
 ListFile = Annotated[
@@ -225,7 +225,9 @@ def report_command(
     html_file: Annotated[
         Path, typer.Option("--html", metavar="FILE", help="The page to write.", show_default=False)
     ] = Path("fleet-report.html"),
-    title: Annotated[str, typer.Option("--title", help="The page's title.")] = "Fleet report",
+    title: Annotated[
+        str, typer.Option("--title", metavar="TEXT", help="The page's title.")
+    ] = "Fleet report",
 ) -> None:
     """A self-contained HTML page of the fleet: charts by level and releases behind, and a
     table (release, behind, doctor level, checks passed, last activity) sorted by clicking
