@@ -136,8 +136,8 @@ def _refusal(path: Path, branch: str) -> str:
     """Why this repository must not be updated now ("" when it may)."""
     if workspace.has_branch(path, branch):
         return f"already on branch {branch} (merge or delete it to update again)"
-    if branch == workspace.current_branch(path):
-        return f"{branch} is the current branch; the update needs a branch of its own"
+    if branch in {workspace.current_branch(path), workspace.default_branch(path)}:
+        return f"{branch} is the current or default branch; the update needs a branch of its own"
     dirty = workspace.dirty_files(path)
     if dirty:
         more = f" and {len(dirty) - 3} more" if len(dirty) > 3 else ""

@@ -80,6 +80,12 @@ def current_branch(path: Path) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
+def default_branch(path: Path) -> str:
+    """The remote's default branch (`origin/HEAD`), or "" for a repository without one."""
+    done = _git.run("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD", cwd=path)
+    return done.stdout.strip().removeprefix("origin/") if done.returncode == 0 else ""
+
+
 def has_branch(path: Path, branch: str) -> bool:
     """Whether `branch` exists locally or on the `origin` remote (as last fetched)."""
     for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
