@@ -250,3 +250,54 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     """A Markdown table; columns after the first are right-aligned."""
     lines = ["| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def git(*args: str, cwd: Path) -> None:
+    """Run git quietly; fail on an error."""
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def template_history(where: Path) -> Path:
+    """This tree's copier.yml and template/ in a git repository `where/template-repo`, tagged
+    v0.1.0, then v0.2.0 (one line added to template/README.md.jinja: an ordinary release)."""
+    repo = where / "template-repo"
+    repo.mkdir()
+    shutil.copy2(ROOT / "copier.yml", repo)
+    shutil.copytree(ROOT / "template", repo / "template", symlinks=True)
+    git("init", "--quiet", "--initial-branch=main", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "--quiet", "-m", "v0.1.0", cwd=repo)
+    git("tag", "v0.1.0", cwd=repo)
+    readme = repo / "template/README.md.jinja"
+    readme.write_text(readme.read_text() + "\nA line of release v0.2.0.\n")
+    git("commit", "--quiet", "-am", "v0.2.0", cwd=repo)
+    git("tag", "v0.2.0", cwd=repo)
+    return repo
+
+
+def bench_environment(scratch: Path) -> dict[str, str]:
+    """The benchmark's environment: a fresh template cache, a fixed git identity, no colour."""
+    return {
+        **os.environ,
+        "MLOPS_NEW_CACHE_DIR": str(scratch / "cache"),
+        "GIT_AUTHOR_NAME": "Bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.org",
+        "GIT_COMMITTER_NAME": "Bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.org",
+        "NO_COLOR": "1",
+    }
+
+
+def footer(load: tuple[str, str]) -> list[str]:
+    """A results page's last lines: bytecode, the load average, the machine."""
+    return [
+        f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')} on "
+        "this machine: the .venv's site-packages were compiled by `uv sync --compile-bytecode`, "
+        "but the mlops-new sources (an editable install) are recompiled at every start.",
+        f"Load average at the start: {load[0]}; at the end: {load[1]}.",
+        "",
+        "| machine | |",
+        "|---|---|",
+        *[f"| {key} | {value} |" for key, value in machine().items()],
+        "",
+    ]

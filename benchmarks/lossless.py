@@ -18,13 +18,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from benchlib import ROOT, Case, alternate, load_average, machine, table, timed
+from benchlib import (
+    ROOT,
+    Case,
+    alternate,
+    bench_environment,
+    footer,
+    load_average,
+    table,
+    template_history,
+    timed,
+)
+from benchlib import git as _git
 
 BIN = ROOT / ".venv" / "bin"
 NAME = "iris"
@@ -33,23 +42,8 @@ NOTE = "# the user's own note\n"
 RELEASES = {"v0.2.0": "an ordinary release", "v0.3.0": "a release renaming an edited file"}
 
 
-def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def _template(where: Path) -> Path:
-    repo = where / "template-repo"
-    repo.mkdir()
-    shutil.copy2(ROOT / "copier.yml", repo)
-    shutil.copytree(ROOT / "template", repo / "template", symlinks=True)
-    _git("init", "--quiet", "--initial-branch=main", cwd=repo)
-    _git("add", "-A", cwd=repo)
-    _git("commit", "--quiet", "-m", "v0.1.0", cwd=repo)
-    _git("tag", "v0.1.0", cwd=repo)
-    readme = repo / "template/README.md.jinja"
-    readme.write_text(readme.read_text() + "\nA line of release v0.2.0.\n")
-    _git("commit", "--quiet", "-am", "v0.2.0", cwd=repo)
-    _git("tag", "v0.2.0", cwd=repo)
+    repo = template_history(where)
     _git("checkout", "--quiet", "-b", "renames", "v0.1.0", cwd=repo)
     _git("mv", f"{PKG}/features.py", f"{PKG}/featurize.py", cwd=repo)
     _git("commit", "--quiet", "-m", "v0.3.0", cwd=repo)
@@ -108,7 +102,6 @@ def _report(stats, reps: int, warmup: int, load: tuple[str, str], user_files: in
             rows.append([f"{name} ({what})", f"{s.median:.2f}", f"{s.cpu:.2f}", "", ""])
         rows[-1][3] = f"{ours.median / copier.median:.2f}×"
         rows[-1][4] = f"{ours.cpu / copier.cpu:.2f}×"
-    info = machine()
     lines = [
         "# `mlops-new update` against plain `copier update`",
         "",
@@ -125,15 +118,7 @@ def _report(stats, reps: int, warmup: int, load: tuple[str, str], user_files: in
         "",
         *table(["command", "wall s", "CPU s", "wall ratio", "CPU ratio"], rows),
         "",
-        f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')} on "
-        "this machine: the .venv's site-packages were compiled by `uv sync --compile-bytecode`, "
-        "but the mlops-new sources (an editable install) are recompiled at every start.",
-        f"Load average at the start: {load[0]}; at the end: {load[1]}.",
-        "",
-        "| machine | |",
-        "|---|---|",
-        *[f"| {key} | {value} |" for key, value in info.items()],
-        "",
+        *footer(load),
     ]
     return "\n".join(lines)
 
@@ -147,15 +132,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-lossless-") as tmp:
         scratch = Path(tmp)
-        env = {
-            **os.environ,
-            "MLOPS_NEW_CACHE_DIR": str(scratch / "cache"),
-            "GIT_AUTHOR_NAME": "Bench",
-            "GIT_AUTHOR_EMAIL": "bench@example.org",
-            "GIT_COMMITTER_NAME": "Bench",
-            "GIT_COMMITTER_EMAIL": "bench@example.org",
-            "NO_COLOR": "1",
-        }
+        env = bench_environment(scratch)
         os.environ.update({k: env[k] for k in env if k.startswith("GIT_")})
         start = load_average()
         repo = _template(scratch)

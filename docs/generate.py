@@ -72,6 +72,8 @@ def cli_page() -> str:
     env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
     sections = [HEADER.format(source="the CLI's --help"), "# CLI reference\n"]
     commands = [[]] + [[name] for name in sorted(_registered(app))]
+    for group in app.registered_groups:  # `mlops-new fleet` and its commands
+        commands += [[group.name]] + [[group.name, n] for n in _registered(group.typer_instance)]
     for command in commands:
         result = runner.invoke(app, [*command, "--help"], env=env, prog_name="mlops-new")
         title = " ".join(["mlops-new", *command])

@@ -10,7 +10,7 @@ import pytest
 from .helpers import CLI, PAIRWISE_FIXED, run, user_environment
 
 # The template history of the update and check tests, with its fixtures.
-pytest_plugins = ("tests.update_history",)
+pytest_plugins = ("tests.update_history", "tests.fleet_world")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

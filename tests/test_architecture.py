@@ -19,10 +19,11 @@ DOC = ROOT / "docs" / "architecture.md"
 #: lazy re-exports) is the exception anyone may import, for its version.
 LAYERS: list[list[str]] = [
     ["errors"],
-    ["_steps", "_git", "_copier", "table", "staging"],
+    ["_steps", "_git", "_copier", "table", "staging", "fleet", "fleet.parallel"],
     ["source", "schema"],
     ["project", "questions", "_lock", "presets"],
-    ["releases", "prompts", "dataset", "lossless"],
+    ["releases", "prompts", "dataset", "lossless", "fleet.members"],
+    ["fleet.latest", "fleet.workspace"],
     ["doctor.parsing"],
     ["doctor.walk"],
     ["doctor.repo"],
@@ -36,8 +37,10 @@ LAYERS: list[list[str]] = [
     ["doctor.mltests"],
     ["create", "update", "check", "doctor"],
     ["doctor.report", "doctor.plugin", "doctor.rubric"],
+    ["fleet.status", "fleet.update", "fleet.roster"],
+    ["fleet.tables", "fleet.report"],
     ["cli.options"],
-    ["cli.new", "cli.update", "cli.check", "cli.doctor", "cli.presets", "cli.schema"],
+    ["cli.new", "cli.update", "cli.check", "cli.doctor", "cli.presets", "cli.schema", "cli.fleet"],
     ["cli"],
     ["__main__"],
 ]

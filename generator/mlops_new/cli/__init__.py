@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from mlops_new.cli import check, doctor, new, presets, schema, update
+from mlops_new.cli import check, doctor, fleet, new, presets, schema, update
 from mlops_new.errors import UsageError
 
 HELP = """Create a machine-learning repository that is green from the first minute.
@@ -21,6 +21,7 @@ HELP = """Create a machine-learning repository that is green from the first minu
 \b
   mlops-new PATH [OPTIONS]        create a project (asks the template's questions)
   mlops-new PATH --defaults       no questions: take every default
+  mlops-new fleet status DIR...   many projects at once (status, update, new, report)
   mlops-new COMMAND --help        help on one command
 
 The project gets data/ models/ src/ folders, a versioned training pipeline
@@ -75,6 +76,7 @@ app.command("update")(update.command)
 app.command("check")(check.command)
 app.command("doctor")(doctor.command)
 app.command("schema")(schema.command)
+app.add_typer(fleet.app, name="fleet")
 
 
 def main() -> None:
