@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import shutil
@@ -102,17 +103,25 @@ def test_dvc_exp_run_works(project: Path, session_env) -> None:
 def test_monitor_passes_on_reference_and_fails_on_shifted_data(project: Path, session_env) -> None:
     make(project, session_env, "pipeline")
     assert make(project, session_env, "monitor").returncode == 0
+    # The penguins' four measurements pushed towards their largest values, within the
+    # schema's ranges: drift, not a schema failure.
     shifted = project / "data" / "interim" / "shifted.csv"
-    lines = (project / "data" / "processed" / "test.csv").read_text(encoding="utf-8").splitlines()
-    rows = [lines[0]] + [
-        ",".join(f"{float(v) + 4:.2f}" for v in ln.split(",")[:4]) + "," + ln.split(",")[4]
-        for ln in lines[1:]
-    ]
-    shifted.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with (project / "data" / "processed" / "test.csv").open(encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    for name in MEASUREMENTS:
+        top = max(float(row[name]) for row in rows if row[name])
+        for row in rows:
+            if row[name]:
+                row[name] = f"{top - (top - float(row[name])) * 0.2:.2f}"
+    with shifted.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     failed = make(project, session_env, "monitor", f"CURRENT={shifted}", check=False)
     assert failed.returncode != 0
     report = json.loads((project / "reports" / "drift.json").read_text(encoding="utf-8"))
-    assert len(report["drifted_features"]) == 4
+    assert sorted(report["drifted_features"]) == sorted(MEASUREMENTS), report
+    assert not report["schema_failures"], report
 
 
 @contextlib.contextmanager
@@ -154,6 +163,7 @@ def _post(base: str, payload: dict) -> tuple[int, dict]:
         return error.code, json.load(error)
 
 
+MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 PENGUIN = {
     "island": "Torgersen",
     "bill_length_mm": 39.1,
